@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace AlHpc.Cli.Commands;
+
+/// <summary>
+/// The list of sub-commands. Each lives in its own file under Commands/ with a static Create().
+/// </summary>
+public static class CommandCatalog
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return VersionCommand.Create();
+    }
+}

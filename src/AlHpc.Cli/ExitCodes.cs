@@ -1,0 +1,31 @@
+using AlHpc.IO;
+
+namespace AlHpc.Cli;
+
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Failure = 1;
+    public const int BadInput = 2;
+
+    /// <summary>
+    /// Runs a command body and maps failures to exit codes: bad input (file/line/cause, missing file,
+    /// bad argument) prints "alhpc: ..." and gives 2; anything else prints the error and gives 1.
+    /// </summary>
+    public static int Guard(Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (InputFormatException e) { Console.Error.WriteLine($"alhpc: {e.Message}"); return BadInput; }
+        catch (UsageException e) { Console.Error.WriteLine($"alhpc: {e.Message}"); return BadInput; }
+        catch (FileNotFoundException e) { Console.Error.WriteLine($"alhpc: file not found: {e.FileName ?? e.Message}"); return BadInput; }
+        catch (DirectoryNotFoundException e) { Console.Error.WriteLine($"alhpc: {e.Message}"); return BadInput; }
+        catch (OperationCanceledException) { Console.Error.WriteLine("alhpc: cancelled"); return Failure; }
+        catch (Exception e) { Console.Error.WriteLine($"alhpc: error: {e.Message}"); if (Environment.GetEnvironmentVariable("ALHPC_DEBUG") == "1") Console.Error.WriteLine(e); return Failure; }
+    }
+}
+
+/// <summary>A bad combination of options or a bad option value found after parsing: exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);

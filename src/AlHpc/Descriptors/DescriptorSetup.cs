@@ -1,0 +1,48 @@
+namespace AlHpc.Descriptors;
+
+/// <summary>Kind of a Behler symmetry function (aenet "Behler2011" numbering).</summary>
+public enum SymmetryFunctionKind
+{
+    /// <summary>G2_i = sum_j exp(-eta (r_ij - Rs)^2) fc(r_ij)</summary>
+    G2 = 2,
+    /// <summary>G5_i = 2^(1-zeta) sum_{j&lt;k} (1 + lambda cos theta_ijk)^zeta exp(-eta (r_ij^2 + r_ik^2)) fc(r_ij) fc(r_ik)</summary>
+    G5 = 5,
+}
+
+/// <summary>
+/// One symmetry function. eta in A^-2, Rs and Rc in A; Lambda (+-1) and Zeta only for G5.
+/// Cutoff function fc(r) = 1/2 [cos(pi r / Rc) + 1] for r &lt; Rc, else 0 (aenet's cosine cutoff).
+/// </summary>
+public readonly record struct SymmetryFunction(SymmetryFunctionKind Kind, double Eta, double Rs, double Lambda, double Zeta, double Rc)
+{
+    public static SymmetryFunction G2(double eta, double rs, double rc) => new(SymmetryFunctionKind.G2, eta, rs, 0, 0, rc);
+    public static SymmetryFunction G5(double eta, double lambda, double zeta, double rc) => new(SymmetryFunctionKind.G5, eta, 0, lambda, zeta, rc);
+}
+
+/// <summary>
+/// An ordered set of symmetry functions for one element (the network's input vector, in this order).
+/// </summary>
+public sealed class DescriptorSetup
+{
+    public DescriptorSetup(IEnumerable<SymmetryFunction> functions, string element = "O")
+    {
+        Functions = functions.ToArray();
+        if (Functions.Length == 0) throw new ArgumentException("a descriptor setup needs at least one function", nameof(functions));
+        foreach (var f in Functions)
+        {
+            if (!(f.Rc > 0) || !double.IsFinite(f.Rc)) throw new ArgumentException($"bad cutoff Rc={f.Rc}");
+            if (!(f.Eta >= 0) || !double.IsFinite(f.Eta)) throw new ArgumentException($"bad eta={f.Eta}");
+            if (f.Kind == SymmetryFunctionKind.G5 && (Math.Abs(Math.Abs(f.Lambda) - 1) > 0 || !(f.Zeta >= 1)))
+                throw new ArgumentException($"bad G5 lambda={f.Lambda} zeta={f.Zeta} (lambda must be +-1, zeta >= 1)");
+        }
+        Element = element;
+        Cutoff = Functions.Max(f => f.Rc);
+    }
+
+    public SymmetryFunction[] Functions { get; }
+    public string Element { get; }
+    public int Count => Functions.Length;
+
+    /// <summary>Largest cutoff over all functions (A).</summary>
+    public double Cutoff { get; }
+}

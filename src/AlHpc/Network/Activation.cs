@@ -1,0 +1,77 @@
+using System.Runtime.CompilerServices;
+
+namespace AlHpc.Network;
+
+/// <summary>aenet's activation functions (names as in aenet's network files).</summary>
+public enum Activation
+{
+    /// <summary>y = x</summary>
+    Linear,
+    /// <summary>y = tanh(x)</summary>
+    Tanh,
+    /// <summary>y = 1 / (1 + exp(-x))</summary>
+    Sigmoid,
+    /// <summary>aenet "mtanh": y = 1.7159 tanh(2x/3)</summary>
+    MTanh,
+    /// <summary>aenet "twist": y = 1.7159 tanh(2x/3) + 0.1 x</summary>
+    Twist,
+}
+
+public static class ActivationFunctions
+{
+    public static string ToAenetName(this Activation a) => a switch
+    {
+        Activation.Linear => "linear",
+        Activation.Tanh => "tanh",
+        Activation.Sigmoid => "sigmoid",
+        Activation.MTanh => "mtanh",
+        Activation.Twist => "twist",
+        _ => throw new ArgumentOutOfRangeException(nameof(a)),
+    };
+
+    public static bool TryParse(string name, out Activation a)
+    {
+        switch (name.Trim().ToLowerInvariant())
+        {
+            case "linear": a = Activation.Linear; return true;
+            case "tanh": a = Activation.Tanh; return true;
+            case "sigmoid": a = Activation.Sigmoid; return true;
+            case "mtanh": a = Activation.MTanh; return true;
+            case "twist": a = Activation.Twist; return true;
+            default: a = default; return false;
+        }
+    }
+
+    /// <summary>Value y = f(x) and derivative dy/dx.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double Evaluate(Activation a, double x, out double dydx)
+    {
+        switch (a)
+        {
+            case Activation.Linear:
+                dydx = 1.0; return x;
+            case Activation.Tanh:
+            {
+                double t = Math.Tanh(x);
+                dydx = 1.0 - t * t; return t;
+            }
+            case Activation.Sigmoid:
+            {
+                double s = 1.0 / (1.0 + Math.Exp(-x));
+                dydx = s * (1.0 - s); return s;
+            }
+            case Activation.MTanh:
+            {
+                double t = Math.Tanh(2.0 / 3.0 * x);
+                dydx = 1.7159 * (2.0 / 3.0) * (1.0 - t * t); return 1.7159 * t;
+            }
+            case Activation.Twist:
+            {
+                double t = Math.Tanh(2.0 / 3.0 * x);
+                dydx = 1.7159 * (2.0 / 3.0) * (1.0 - t * t) + 0.1; return 1.7159 * t + 0.1 * x;
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(a));
+        }
+    }
+}

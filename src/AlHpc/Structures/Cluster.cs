@@ -1,0 +1,53 @@
+namespace AlHpc.Structures;
+
+/// <summary>
+/// One non-periodic cluster of coarse-grained water beads (one bead = one molecule, element "O").
+/// Positions in Angstrom, flat x0,y0,z0,x1,... Energy in eV, forces in eV/A (same layout as positions).
+/// </summary>
+public sealed class Cluster
+{
+    public Cluster(double[] positions, string species = "O")
+    {
+        if (positions.Length % 3 != 0) throw new ArgumentException("positions length must be a multiple of 3", nameof(positions));
+        Positions = positions;
+        Species = species;
+    }
+
+    /// <summary>Flat positions (A): x0,y0,z0,x1,...</summary>
+    public double[] Positions { get; set; }
+
+    /// <summary>Single element symbol of every bead (AlHpc supports one element).</summary>
+    public string Species { get; set; }
+
+    /// <summary>Number of beads (molecules).</summary>
+    public int Count => Positions.Length / 3;
+
+    /// <summary>Total potential energy (eV), if known.</summary>
+    public double? Energy { get; set; }
+
+    /// <summary>Forces (eV/A), flat like <see cref="Positions"/>, if known.</summary>
+    public double[]? Forces { get; set; }
+
+    /// <summary>Extra key=value pairs of the extxyz comment line (kept in order, written back).</summary>
+    public List<KeyValuePair<string, string>> Info { get; } = new();
+
+    public Cluster Clone()
+    {
+        var c = new Cluster((double[])Positions.Clone(), Species) { Energy = Energy, Forces = (double[]?)Forces?.Clone() };
+        c.Info.AddRange(Info);
+        return c;
+    }
+
+    public string? GetInfo(string key)
+    {
+        foreach (var kv in Info) if (string.Equals(kv.Key, key, StringComparison.OrdinalIgnoreCase)) return kv.Value;
+        return null;
+    }
+
+    public void SetInfo(string key, string value)
+    {
+        for (int i = 0; i < Info.Count; i++)
+            if (string.Equals(Info[i].Key, key, StringComparison.OrdinalIgnoreCase)) { Info[i] = new(key, value); return; }
+        Info.Add(new(key, value));
+    }
+}
