@@ -137,6 +137,7 @@ public sealed class MetropolisSampler
         double[] scratch = new double[3 * n];
         // Welford over production cycles.
         long statN = 0; double mean = 0, m2 = 0, eMin = double.PositiveInfinity, eMax = double.NegativeInfinity;
+        string temperatureText = McShared.F(s.TemperatureK), stepText = McShared.F(step);
         McStatus status = McStatus.Completed;
         string? message = null;
         long cycle = 0;
@@ -177,6 +178,7 @@ public sealed class MetropolisSampler
                 if (cycle % s.TuneInterval == 0 || cycle == equil)
                 {
                     step = McShared.Tune(step, winAcc, winAtt, s.TargetAcceptance, s.MinStep, stepMax);
+                    stepText = McShared.F(step);
                     winAtt = winAcc = 0;
                 }
             }
@@ -211,9 +213,9 @@ public sealed class MetropolisSampler
                 var f = McShared.Frame(backend.Positions, e, "metropolis", cycle);
                 long a = equilibrating ? attEq : attProd, ac = equilibrating ? accEq : accProd;
                 f.SetInfo("phase", equilibrating ? "equilibration" : "production");
-                f.SetInfo("temperature_K", McShared.F(s.TemperatureK));
+                f.SetInfo("temperature_K", temperatureText);
                 f.SetInfo("acceptance", (a > 0 ? (double)ac / a : 0).ToString("F4", CultureInfo.InvariantCulture));
-                f.SetInfo("max_step", McShared.F(step));
+                f.SetInfo("max_step", stepText);
                 onFrame(f);
                 frames++;
             }
