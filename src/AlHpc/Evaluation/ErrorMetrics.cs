@@ -56,6 +56,9 @@ public sealed record GroupMetrics(string Label, int MinSize, int MaxSize, int Cl
     public double ForceMae => Force.Mae;
     /// <summary>Force RMSE, meV/A, over all Cartesian components of all atoms.</summary>
     public double ForceRmse => Force.Rmse;
+
+    /// <summary>True when a cluster of <paramref name="size"/> molecules belongs to this group.</summary>
+    public bool Contains(int size) => size >= MinSize && size <= MaxSize;
 }
 
 /// <summary>
