@@ -10,6 +10,7 @@ public static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return DevicesCommand.Create();
         yield return EnergyCommand.Create();
         yield return MinimizeCommand.Create();
     }
