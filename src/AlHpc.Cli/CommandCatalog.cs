@@ -13,5 +13,6 @@ public static class CommandCatalog
         yield return DevicesCommand.Create();
         yield return EnergyCommand.Create();
         yield return MinimizeCommand.Create();
+        yield return SampleCommand.Create();
     }
 }
