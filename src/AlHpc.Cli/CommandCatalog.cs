@@ -11,5 +11,8 @@ public static class CommandCatalog
     {
         yield return VersionCommand.Create();
         yield return DevicesCommand.Create();
+        yield return DescriptorsCommand.Create();
+        yield return SetupCommand.Create();
+        yield return ExportN2p2Command.Create();
     }
 }
