@@ -14,5 +14,8 @@ public static class CommandCatalog
         yield return EnergyCommand.Create();
         yield return MinimizeCommand.Create();
         yield return SampleCommand.Create();
+        yield return DescriptorsCommand.Create();
+        yield return SetupCommand.Create();
+        yield return ExportN2p2Command.Create();
     }
 }
