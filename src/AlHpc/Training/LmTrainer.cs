@@ -41,6 +41,13 @@ public static class LmTrainer
         return session.Run(progress, cancellation);
     }
 
+    /// <summary>For tests: a session to drive directly (see its test hooks).</summary>
+    internal static LmSession CreateSession(TrainingSet set, TrainerOptions options, NnModel? init = null)
+    {
+        options.Validate();
+        return new LmSession(set, options, init);
+    }
+
     /// <summary>
     /// The seeded held-out split used by <see cref="Train"/>: n_hold = 0 for one structure (or fraction 0),
     /// otherwise round(fraction * n) clamped to [1, n - 1]. Both index lists ascending.
@@ -220,6 +227,26 @@ internal sealed class LmSession : IDisposable
 
     public void Dispose() { }
 
+    // ---- test hooks ----
+    internal double[] JacobianBuffer => _jac;
+    internal NeuralNetwork Net => _net;
+    internal int[] TrainIndices => _train;
+    internal int[] HoldoutIndices => _hold;
+    internal double Scale => _scale;
+    internal NnModel Model => _model;
+
+    /// <summary>Called for every trial: (rows, start, count, weights before, trial weights, accepted), before the weights change.</summary>
+    internal Action<int[], int, int, double[], double[], bool>? TrialObserver { get; set; }
+
+    internal void ComputeResiduals(int[] rows, double[] e) => RunJob(jacobian: false, rows, 0, rows.Length, _net, Nn0(_net), e);
+
+    internal void ComputeJacobian(int[] rows, double[] e)
+    {
+        if (rows.Length > _e.Length) throw new ArgumentException("more rows than the batch buffer");
+        double nn0 = Nn0Gradient(_net);
+        RunJob(jacobian: true, rows, 0, rows.Length, _net, nn0, e);
+    }
+
     private static (double[] Mean, double[] Std) DescriptorStatistics(TrainingSet set, int[] structures)
     {
         int f = set.FeatureCount;
@@ -286,7 +313,9 @@ internal sealed class LmSession : IDisposable
                     double nn0t = Nn0(_trialNet);
                     RunJob(jacobian: false, _order, start, m, _trialNet, nn0t, _eTrial);
                     double sse = SumSquares(_eTrial.AsSpan(0, m));
-                    if (double.IsFinite(sse) && sse <= sse0)
+                    bool accept = double.IsFinite(sse) && sse <= sse0;
+                    TrialObserver?.Invoke(_order, start, m, w, wt, accept);
+                    if (accept)
                     {
                         Array.Copy(wt, w, _p);
                         mu = Math.Max(mu / _opt.MuAdjust, _opt.MuMin);
