@@ -138,6 +138,9 @@ internal sealed class LmSession : IDisposable
     private readonly int[] _order;
     private readonly LevenbergMarquardt _lm;
     private readonly Action<int> _chunkJob;
+    private readonly BatchEvaluator[] _evalsNet;
+    private readonly BatchEvaluator[] _evalsTrial;
+    private BatchEvaluator[] _evals = [];
 
     // current parallel job
     private int[] _jobRows = [];
@@ -223,6 +226,14 @@ internal sealed class LmSession : IDisposable
         _order = (int[])_train.Clone();
         _lm = new LevenbergMarquardt(Math.Max(1, _batch), _p, _threads);
         _chunkJob = RunChunk;
+        int block = Math.Max(512, maxAtoms);
+        _evalsNet = new BatchEvaluator[_threads];
+        _evalsTrial = new BatchEvaluator[_threads];
+        for (int t = 0; t < _threads; t++)
+        {
+            _evalsNet[t] = new BatchEvaluator(_net, block, block);
+            _evalsTrial[t] = new BatchEvaluator(_trialNet, block, block);
+        }
     }
 
     public void Dispose() { }
@@ -432,6 +443,8 @@ internal sealed class LmSession : IDisposable
         _jobNet = net;
         _jobNn0 = nn0;
         _jobOut = output;
+        _evals = ReferenceEquals(net, _net) ? _evalsNet : ReferenceEquals(net, _trialNet) ? _evalsTrial
+            : throw new InvalidOperationException("unknown network");
         // below ~200 atoms a parallel dispatch costs more than it saves
         int chunks = Math.Min(_threads, count);
         if (count * _set.MaxStructureSize < 200) chunks = 1;
@@ -443,6 +456,51 @@ internal sealed class LmSession : IDisposable
     private void RunChunk(int c)
     {
         int lo = _jobCount * c / _jobChunks, hi = _jobCount * (c + 1) / _jobChunks;
+        if (UseReferencePath) { RunChunkReference(c, lo, hi); return; }
+        var ev = _evals[c];
+        ev.Clear();
+        int first = lo;
+        for (int k = lo; k < hi; k++)
+        {
+            int s = _jobRows[_jobStart + k];
+            int a0 = _set.Offsets[s], n = _set.Offsets[s + 1] - a0;
+            var xs = _x.AsSpan(a0 * _f, n * _f);
+            if (!ev.TryAdd(xs, n))
+            {
+                FlushBlock(ev, first, k);
+                ev.Clear();
+                ev.TryAdd(xs, n);
+                first = k;
+            }
+        }
+        FlushBlock(ev, first, hi);
+    }
+
+    private void FlushBlock(BatchEvaluator ev, int k0, int k1)
+    {
+        if (k1 <= k0) return;
+        ev.Forward();
+        for (int j = 0; j < k1 - k0; j++)
+        {
+            int s = _jobRows[_jobStart + k0 + j];
+            _jobOut[k0 + j] = _y[s] - (ev.MeanOutput(j) - _jobNn0);
+        }
+        if (!_jobJacobian) return;
+        ev.Backward();
+        for (int j = 0; j < k1 - k0; j++)
+        {
+            int s = _jobRows[_jobStart + k0 + j];
+            var row = _jac.AsSpan((k0 + j) * _p, _p);
+            if (_anchor) _g0.CopyTo(row); else row.Clear();
+            ev.AccumulateGradient(j, -1.0 / _set.SizeOf(s), row);
+        }
+    }
+
+    /// <summary>For tests: evaluate with <see cref="NeuralNetwork"/>'s plain per-atom passes instead of <see cref="BatchEvaluator"/>.</summary>
+    internal bool UseReferencePath { get; set; }
+
+    private void RunChunkReference(int c, int lo, int hi)
+    {
         var ws = _ws[c];
         var outBuf = _outBuf[c];
         var coeff = _coeffBuf[c];

@@ -38,6 +38,33 @@ public class LmTrainerTests
         Assert.True(worst < 1e-6, $"worst relative Jacobian error {worst}");
     }
 
+    [Theory]
+    [InlineData(Activation.Twist, true)]
+    [InlineData(Activation.Tanh, false)]
+    [InlineData(Activation.Sigmoid, true)]
+    [InlineData(Activation.MTanh, false)]
+    public void FastEvaluatorMatchesTheReferenceNetworkPasses(Activation act, bool anchor)
+    {
+        // 70 structures of up to 30 atoms: several evaluator blocks, varied sizes and padding
+        var set = TrainerTestData.Make(70, seed: 6, minAtoms: 1, maxAtoms: 30);
+        var opt = new TrainerOptions { BatchSize = 0, Threads = 2, HiddenActivation = act, AnchorIsolatedAtom = anchor, Seed = 8, HoldoutFraction = 0 };
+        using var session = LmTrainer.CreateSession(set, opt);
+        // move weights away from the small initial values so activations leave their linear range
+        var rng = new Random(1);
+        for (int k = 0; k < session.Net.WeightCount; k++) session.Net.Weights[k] *= 1 + 2 * rng.NextDouble();
+        var rows = session.TrainIndices;
+        int m = rows.Length, p = session.Net.WeightCount;
+        var eFast = new double[m];
+        var eRef = new double[m];
+        session.ComputeJacobian(rows, eFast);
+        var jFast = session.JacobianBuffer.AsSpan(0, m * p).ToArray();
+        session.UseReferencePath = true;
+        session.ComputeJacobian(rows, eRef);
+        var jRef = session.JacobianBuffer.AsSpan(0, m * p).ToArray();
+        for (int r = 0; r < m; r++) Assert.Equal(eRef[r], eFast[r], 11);
+        for (int k = 0; k < m * p; k++) Assert.True(Math.Abs(jRef[k] - jFast[k]) <= 1e-11 * (1 + Math.Abs(jRef[k])), $"entry {k}: {jRef[k]} vs {jFast[k]}");
+    }
+
     [Fact]
     public void ResidualsAreThePerAtomEnergyErrorsOfThePlainModel()
     {
