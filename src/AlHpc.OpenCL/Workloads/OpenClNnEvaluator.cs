@@ -1,5 +1,6 @@
 using AlHpc.Network;
 using AlHpc.OpenCL.Native;
+using AlHpc.Potentials;
 using AlHpc.Structures;
 
 namespace AlHpc.OpenCL.Workloads;
@@ -11,7 +12,7 @@ namespace AlHpc.OpenCL.Workloads;
 /// Atomic energy E_i = EnergyShift + NN(Ĝ_i)/EnergyScale (<see cref="NnModel"/>). The model's weights and
 /// scaling are uploaded at construction and by <see cref="UpdateModel"/>. Not thread safe.
 /// </summary>
-public sealed class OpenClNnEvaluator : IDisposable
+public sealed class OpenClNnEvaluator : IBatchEnergyEvaluator
 {
     private readonly ClDeviceContext _ctx;
     private readonly OpenClDescriptors _desc;
@@ -41,6 +42,10 @@ public sealed class OpenClNnEvaluator : IDisposable
     }
 
     public NnModel Model { get; private set; }
+
+    public string DeviceDescription => $"OpenCL {_ctx.Device.Spec} {_ctx.Device.Name} ({_ctx.Precision.ToString().ToLowerInvariant()})";
+
+    void IBatchEnergyEvaluator.Evaluate(ClusterBatch batch, double[] energies, double[]? forces) => Evaluate(batch, energies, forces);
 
     /// <summary>Uploads weights and scaling of a model with the same setup and architecture (e.g. after a training step).</summary>
     public void UpdateModel(NnModel model)

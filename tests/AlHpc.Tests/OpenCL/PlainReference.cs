@@ -97,12 +97,9 @@ public static class PlainReference
         var mean = new double[nf];
         var sq = new double[nf];
         int atoms = 0;
-        for (int c = 0; c < batch.ClusterCount; c++)
-        {
-            var g = Descriptors(setup, batch.PositionsOf(c));
-            for (int a = 0; a < batch.SizeOf(c); a++, atoms++)
-                for (int f = 0; f < nf; f++) { mean[f] += g[a * nf + f]; sq[f] += g[a * nf + f] * g[a * nf + f]; }
-        }
+        var g = new BatchDescriptors(setup).ComputeValues(batch); // statistics only: the engine is fine here
+        for (int a = 0; a < batch.AtomCount; a++, atoms++)
+            for (int f = 0; f < nf; f++) { mean[f] += g[a * nf + f]; sq[f] += g[a * nf + f] * g[a * nf + f]; }
         var std = new double[nf];
         for (int f = 0; f < nf; f++)
         {
