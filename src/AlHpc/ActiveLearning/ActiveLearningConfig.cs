@@ -105,7 +105,7 @@ public sealed class ActiveLearningConfig
         Check(Training.SmallPoolBatchSize >= 1, "training.smallPoolBatchSize must be >= 1");
         Check(Pos(Training.Mu), "training.mu must be > 0");
         Check(Training.HoldoutFraction >= 0 && Training.HoldoutFraction < 1, "training.holdoutFraction must be in [0, 1)");
-        Check(Training.MinEpochs >= 1 && Training.MinEpochs <= Training.Epochs, "training.minEpochs must be in [1, epochs]");
+        Check(Training.MinEpochs >= 1, "training.minEpochs must be >= 1");
         Check(Training.EpochsPerStructure >= 0, "training.epochsPerStructure must be >= 0");
 
         foreach (var (name, cycles, frames) in new[] { ("metropolis", Sampling.Metropolis.Cycles, Sampling.Metropolis.Frames), ("nested", Sampling.Nested.Cycles, Sampling.Nested.Frames) })

@@ -131,9 +131,16 @@ public sealed class ActiveLearningRun
     private void ReloadPool()
     {
         var path = Path.Combine(Directory, PoolFile);
-        var frames = ExtXyz.Read(path).Take(_state.PoolSize).ToList();
+        var frames = ExtXyz.Read(path).Take(_state.PoolSize + 1).ToList();
         if (frames.Count < _state.PoolSize)
             throw new InputFormatException(path, 0, $"the pool holds {frames.Count} structures, the checkpoint expects {_state.PoolSize}");
+        if (frames.Count > _state.PoolSize)
+        {
+            // Killed after the pool was written but before the checkpoint: drop the uncommitted tail.
+            frames = ExtXyz.Read(path).Take(_state.PoolSize).ToList();
+            ExtXyz.Write(path, frames);
+            Say($"pool: dropped structures added after the last checkpoint (iteration {_state.Iteration})");
+        }
         foreach (var (c, i) in frames.Select((c, i) => (c, i)))
             if (c.Energy is null) throw new InputFormatException(path, 0, $"pool structure {i} has no energy");
         _pool.Clear();
