@@ -10,5 +10,6 @@ public static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return DevicesCommand.Create();
     }
 }

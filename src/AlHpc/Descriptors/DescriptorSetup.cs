@@ -45,4 +45,11 @@ public sealed class DescriptorSetup
 
     /// <summary>Largest cutoff over all functions (A).</summary>
     public double Cutoff { get; }
+
+    /// <summary>Free text (aenet's DESCR block); not part of the numerical definition.</summary>
+    public string? Description { get; init; }
+
+    /// <summary>True when both setups define the same functions in the same order (bit-equal parameters, same element).</summary>
+    public bool SameFunctionsAs(DescriptorSetup other) =>
+        Element == other.Element && Functions.AsSpan().SequenceEqual(other.Functions);
 }

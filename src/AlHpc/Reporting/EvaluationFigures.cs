@@ -1,0 +1,89 @@
+using AlHpc.Evaluation;
+using AlHpc.Structures;
+
+namespace AlHpc.Reporting;
+
+/// <summary>
+/// The paper's test-set figures from one evaluation: energy parity per size range (Figure 3 a-c),
+/// MAE against cluster size (Figure 3 d) and force parity per size range (Figure 4).
+/// </summary>
+public static class EvaluationFigures
+{
+    public const string EnergyParityFile = "energy-parity.png";
+    public const string MaeBySizeFile = "mae-vs-size.png";
+    public const string ForceParityFile = "force-parity.png";
+
+    /// <summary>Writes the figures into <paramref name="dir"/>; returns the paths written.</summary>
+    public static IReadOnlyList<string> Write(string dir, ClusterBatch reference, BatchPrediction prediction, EvaluationMetrics metrics,
+        string modelName, string referenceName = "reference", int maxPoints = Plots.DefaultMaxPoints)
+    {
+        Directory.CreateDirectory(dir);
+        var written = new List<string>();
+        var ranges = metrics.Ranges;
+        int n = reference.ClusterCount;
+
+        // Energy parity: energy per molecule (eV/molecule), one panel per size range.
+        var ePanels = new List<ParityPanel>();
+        foreach (var r in ranges)
+        {
+            var xs = new List<double>(); var ys = new List<double>();
+            for (int c = 0; c < n; c++)
+            {
+                int size = reference.SizeOf(c);
+                if (!r.Contains(size) || size == 0) continue;
+                xs.Add(reference.Energies[c] / size);
+                ys.Add(prediction.Energies[c] / size);
+            }
+            ePanels.Add(new ParityPanel($"Energy, {r.Label} molecules", $"{referenceName} energy (eV/molecule)", $"{modelName} energy (eV/molecule)",
+                [new PointSeries("clusters", xs.ToArray(), ys.ToArray())],
+                $"MAE {r.Energy.Mae:0.00} meV/molecule, RMSE {r.Energy.Rmse:0.00}"));
+        }
+        var ePath = Path.Combine(dir, EnergyParityFile);
+        Plots.ParityPanels(ePath, ePanels, maxPoints);
+        written.Add(ePath);
+
+        // MAE against cluster size (energy left axis, force right axis).
+        var sizes = metrics.BySize.Select(g => (double)g.MinSize).ToArray();
+        var eMae = metrics.BySize.Select(g => g.Energy.Mae).ToArray();
+        var mPath = Path.Combine(dir, MaeBySizeFile);
+        if (metrics.HasForces)
+        {
+            var fMae = metrics.BySize.Select(g => g.Force.Mae).ToArray();
+            Plots.Lines(mPath, $"{modelName}: error against cluster size", "cluster size (molecules)", "energy MAE (meV/molecule)",
+                [new LineSeries("energy MAE (left axis)", sizes, eMae)], "force MAE (meV/Å)", [new LineSeries("force MAE (right axis)", sizes, fMae)]);
+        }
+        else
+        {
+            Plots.Lines(mPath, $"{modelName}: error against cluster size", "cluster size (molecules)", "energy MAE (meV/molecule)",
+                [new LineSeries("energy MAE", sizes, eMae)]);
+        }
+        written.Add(mPath);
+
+        // Force parity: every Cartesian component (eV/A), one panel per size range.
+        if (metrics.HasForces && prediction.Forces is { } pf && reference.Forces is { } rf)
+        {
+            var fPanels = new List<ParityPanel>();
+            foreach (var r in ranges)
+            {
+                long count = 0;
+                for (int c = 0; c < n; c++) if (r.Contains(reference.SizeOf(c))) count += 3L * reference.SizeOf(c);
+                var xs = new double[count]; var ys = new double[count];
+                long k = 0;
+                for (int c = 0; c < n; c++)
+                {
+                    if (!r.Contains(reference.SizeOf(c))) continue;
+                    int a = 3 * reference.Offsets[c], b = 3 * reference.Offsets[c + 1];
+                    Array.Copy(rf, a, xs, k, b - a);
+                    Array.Copy(pf, a, ys, k, b - a);
+                    k += b - a;
+                }
+                fPanels.Add(new ParityPanel($"Forces, {r.Label} molecules", $"{referenceName} force component (eV/Å)", $"{modelName} force component (eV/Å)",
+                    [new PointSeries("Fx, Fy, Fz", xs, ys)], $"MAE {r.Force.Mae:0.0} meV/Å, RMSE {r.Force.Rmse:0.0}"));
+            }
+            var fPath = Path.Combine(dir, ForceParityFile);
+            Plots.ParityPanels(fPath, fPanels, maxPoints);
+            written.Add(fPath);
+        }
+        return written;
+    }
+}

@@ -1,0 +1,221 @@
+using System.Globalization;
+using AlHpc.IO;
+using ScottPlot;
+using SkiaSharp;
+
+namespace AlHpc.Reporting;
+
+/// <summary>Points of one parity-plot series: reference values <see cref="X"/> against predictions <see cref="Y"/>.</summary>
+public sealed record PointSeries(string Label, double[] X, double[] Y, string? ColorHex = null);
+
+/// <summary>One curve: <see cref="X"/>, <see cref="Y"/> (NaN values leave gaps).</summary>
+public sealed record LineSeries(string Label, double[] X, double[] Y, bool Markers = true, string? ColorHex = null);
+
+/// <summary>One panel of a parity figure.</summary>
+public sealed record ParityPanel(string Title, string XLabel, string YLabel, IReadOnlyList<PointSeries> Series, string? Note = null);
+
+/// <summary>
+/// Headless PNG figures (ScottPlot 5, SkiaSharp 3): parity plots, multi-panel parity figures and line
+/// charts with an optional second y axis. Every call checks once that text can be drawn (a font was
+/// found; without fonts SkiaSharp silently draws no text) and fails loudly otherwise. Files are
+/// written atomically. Large point clouds are randomly subsampled (seeded, so figures are
+/// reproducible) to <see cref="DefaultMaxPoints"/> and the plot says so.
+/// </summary>
+public static class Plots
+{
+    public const int DefaultMaxPoints = 50_000;
+    public const string PreferredFont = "DejaVu Sans";
+
+    private static readonly object Gate = new();
+    private static string? _font;
+
+    private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+
+    /// <summary>
+    /// Finds a usable font (DejaVu Sans preferred), makes it ScottPlot's default and checks that a test
+    /// string really renders pixels. Throws <see cref="InvalidOperationException"/> (with the fix) if not.
+    /// Returns the font family used.
+    /// </summary>
+    public static string EnsureFont()
+    {
+        lock (Gate)
+        {
+            if (_font != null) return _font;
+            var mgr = SKFontManager.Default;
+            string? family = null;
+            using (var tf = mgr.MatchFamily(PreferredFont))
+                if (tf != null && string.Equals(tf.FamilyName, PreferredFont, StringComparison.OrdinalIgnoreCase)) family = PreferredFont;
+            if (family == null)
+            {
+                foreach (var f in mgr.GetFontFamilies())
+                {
+                    using var tf = mgr.MatchFamily(f);
+                    if (tf != null && InkedPixels(tf) > 0) { family = f; break; }
+                }
+            }
+            if (family == null)
+                throw new InvalidOperationException("no usable font found: plots would have no text. Install one (Debian: apt-get install fonts-dejavu-core, or run scripts/setup.sh).");
+            using (var tf = mgr.MatchFamily(family))
+                if (tf == null || InkedPixels(tf) == 0)
+                    throw new InvalidOperationException($"font '{family}' draws no text: plots would have no labels. Install fonts-dejavu-core (scripts/setup.sh).");
+            Fonts.Default = family;
+            _font = family;
+            return family;
+        }
+    }
+
+    private static int InkedPixels(SKTypeface tf)
+    {
+        using var bmp = new SKBitmap(64, 32);
+        using (var canvas = new SKCanvas(bmp))
+        using (var font = new SKFont(tf, 20))
+        using (var paint = new SKPaint { Color = SKColors.Black, IsAntialias = false })
+        {
+            canvas.Clear(SKColors.White);
+            canvas.DrawText("Ag", 4, 24, font, paint);
+        }
+        int inked = 0;
+        for (int y = 0; y < bmp.Height; y++)
+            for (int x = 0; x < bmp.Width; x++)
+                if (bmp.GetPixel(x, y).Red < 128) inked++;
+        return inked;
+    }
+
+    /// <summary>Single-panel parity plot (prediction against reference) with the y = x line.</summary>
+    public static void Parity(string path, ParityPanel panel, int maxPoints = DefaultMaxPoints, int width = 800, int height = 720)
+    {
+        EnsureFont();
+        var plt = new Plot();
+        FillParity(plt, panel, maxPoints);
+        Save(plt, path, width, height);
+    }
+
+    /// <summary>Parity panels side by side in one PNG (the paper's Figure 3 a-c / Figure 4 layout).</summary>
+    public static void ParityPanels(string path, IReadOnlyList<ParityPanel> panels, int maxPoints = DefaultMaxPoints, int panelWidth = 600, int height = 600)
+    {
+        EnsureFont();
+        if (panels.Count == 0) throw new ArgumentException("no panels", nameof(panels));
+        var mp = new Multiplot();
+        foreach (var p in panels)
+        {
+            var plt = new Plot();
+            FillParity(plt, p, maxPoints);
+            mp.AddPlot(plt);
+        }
+        mp.Layout = new ScottPlot.MultiplotLayouts.Columns();
+        AtomicFile.WriteViaPath(path, tmp => mp.SavePng(tmp, panelWidth * panels.Count, height));
+    }
+
+    /// <summary>
+    /// Line chart: <paramref name="left"/> series on the left axis and optional <paramref name="right"/>
+    /// series on a second (right) axis, e.g. test MAE and pool size against active-learning iteration.
+    /// Log axes plot log10 of the values with decade ticks (non-positive values are dropped).
+    /// </summary>
+    public static void Lines(string path, string title, string xLabel, string yLabel, IReadOnlyList<LineSeries> left,
+        string? y2Label = null, IReadOnlyList<LineSeries>? right = null, bool logY = false, bool logY2 = false,
+        string? note = null, int width = 900, int height = 600)
+    {
+        EnsureFont();
+        var plt = new Plot();
+        plt.Title(title);
+        plt.XLabel(xLabel);
+        plt.YLabel(yLabel);
+        int colour = 0;
+        foreach (var s in left) AddLine(plt, s, logY, plt.Axes.Left, ref colour);
+        if (right is { Count: > 0 })
+        {
+            plt.Axes.Right.Label.Text = y2Label ?? "";
+            foreach (var s in right) AddLine(plt, s, logY2, plt.Axes.Right, ref colour);
+            if (logY2) plt.Axes.Right.TickGenerator = LogTicks();
+        }
+        if (logY) plt.Axes.Left.TickGenerator = LogTicks();
+        if (note != null) plt.Add.Annotation(note, Alignment.LowerLeft);
+        plt.ShowLegend(Alignment.UpperRight);
+        Save(plt, path, width, height);
+    }
+
+    private static void AddLine(Plot plt, LineSeries s, bool log, IYAxis axis, ref int colour)
+    {
+        if (s.X.Length != s.Y.Length) throw new ArgumentException($"series '{s.Label}': {s.X.Length} x values, {s.Y.Length} y values");
+        var xs = new List<double>(s.X.Length);
+        var ys = new List<double>(s.Y.Length);
+        for (int i = 0; i < s.X.Length; i++)
+        {
+            double y = s.Y[i];
+            if (double.IsNaN(y) || double.IsNaN(s.X[i]) || (log && y <= 0)) continue;
+            xs.Add(s.X[i]);
+            ys.Add(log ? Math.Log10(y) : y);
+        }
+        var sc = plt.Add.Scatter(xs.ToArray(), ys.ToArray());
+        sc.LegendText = s.Label;
+        sc.Color = Color.FromHex(s.ColorHex ?? Palette[colour++ % Palette.Length]);
+        sc.LineWidth = 2;
+        sc.MarkerSize = s.Markers ? 5 : 0;
+        sc.Axes.YAxis = axis;
+    }
+
+    private static ScottPlot.TickGenerators.NumericAutomatic LogTicks() => new()
+    {
+        MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
+        IntegerTicksOnly = true,
+        LabelFormatter = v => Math.Pow(10, v).ToString("G4", CultureInfo.InvariantCulture),
+    };
+
+    private static void FillParity(Plot plt, ParityPanel panel, int maxPoints)
+    {
+        plt.Title(panel.Title);
+        plt.XLabel(panel.XLabel);
+        plt.YLabel(panel.YLabel);
+        long total = panel.Series.Sum(s => (long)s.X.Length);
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+        long shown = 0;
+        int colour = 0;
+        for (int si = 0; si < panel.Series.Count; si++)
+        {
+            var s = panel.Series[si];
+            if (s.X.Length != s.Y.Length) throw new ArgumentException($"series '{s.Label}': {s.X.Length} x values, {s.Y.Length} y values");
+            int want = total <= maxPoints ? s.X.Length : (int)Math.Max(1, Math.Round((double)maxPoints * s.X.Length / total));
+            var (xs, ys) = Subsample(s.X, s.Y, want, seed: 1234567 + si);
+            shown += xs.Length;
+            foreach (var v in xs) { lo = Math.Min(lo, v); hi = Math.Max(hi, v); }
+            foreach (var v in ys) { lo = Math.Min(lo, v); hi = Math.Max(hi, v); }
+            var sp = plt.Add.ScatterPoints(xs, ys);
+            sp.LegendText = $"{s.Label} (n = {s.X.Length:N0})";
+            sp.Color = Color.FromHex(s.ColorHex ?? Palette[colour++ % Palette.Length]).WithAlpha(xs.Length > 2000 ? 0.35 : 0.8);
+            sp.MarkerSize = xs.Length > 2000 ? 3 : 5;
+        }
+        if (!double.IsFinite(lo)) { lo = 0; hi = 1; }
+        if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
+        double pad = 0.04 * (hi - lo);
+        var diag = plt.Add.Line(lo - pad, lo - pad, hi + pad, hi + pad);
+        diag.Color = Colors.Black.WithAlpha(0.6);
+        diag.LinePattern = LinePattern.Dashed;
+        diag.LegendText = "y = x";
+        plt.Axes.SetLimits(lo - pad, hi + pad, lo - pad, hi + pad);
+        var notes = new List<string>();
+        if (panel.Note != null) notes.Add(panel.Note);
+        if (shown < total) notes.Add($"showing {shown:N0} of {total:N0} points (random subsample)");
+        if (notes.Count > 0) plt.Add.Annotation(string.Join("\n", notes), Alignment.LowerRight);
+        plt.ShowLegend(Alignment.UpperLeft);
+    }
+
+    /// <summary>A reproducible random subset of <paramref name="want"/> points (all when fewer), order kept.</summary>
+    internal static (double[] X, double[] Y) Subsample(double[] x, double[] y, int want, int seed)
+    {
+        int n = x.Length;
+        if (want >= n) return (x, y);
+        // Selection sampling (Knuth's algorithm S): each index kept with the right conditional probability.
+        var rng = new Random(seed);
+        var xs = new double[want];
+        var ys = new double[want];
+        int m = 0;
+        for (int i = 0; i < n && m < want; i++)
+        {
+            if ((n - i) * rng.NextDouble() < want - m) { xs[m] = x[i]; ys[m] = y[i]; m++; }
+        }
+        return (xs, ys);
+    }
+
+    private static void Save(Plot plt, string path, int width, int height) =>
+        AtomicFile.WriteViaPath(path, tmp => plt.SavePng(tmp, width, height));
+}

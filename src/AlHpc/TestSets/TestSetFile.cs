@@ -1,0 +1,248 @@
+using System.Globalization;
+using AlHpc.IO;
+using AlHpc.Structures;
+using PureHDF;
+using PureHDF.Selections;
+using PureHDF.VOL.Native;
+
+namespace AlHpc.TestSets;
+
+/// <summary>
+/// The native test-set format: one HDF5 file (written with PureHDF, readable by h5py/ASE users) holding
+/// many labelled clusters in the ragged <see cref="ClusterBatch"/> layout. Contiguous datasets (no
+/// compression: deflate is single-threaded and gains nothing on float64 coordinates).
+/// <list type="bullet">
+/// <item><c>positions</c> float64 [natoms, 3], Angstrom</item>
+/// <item><c>energies</c> float64 [n], eV (total energy per cluster; NaN = unknown)</item>
+/// <item><c>offsets</c> int64 [n + 1], cluster c owns rows offsets[c] .. offsets[c+1]-1</item>
+/// <item><c>sizes</c> int32 [n], molecules per cluster (redundant with offsets, for convenience)</item>
+/// <item><c>forces</c> float64 [natoms, 3], eV/Angstrom (optional)</item>
+/// </list>
+/// Root attributes: format = "alhpc-testset", format_version, units, species, counts and the
+/// <see cref="TestSetMetadata"/> fields. See docs/testsets.md.
+/// </summary>
+public static class TestSetFile
+{
+    public const string FormatName = "alhpc-testset";
+    public const int CurrentVersion = 1;
+
+    /// <summary>True when the path names the native format (.h5, .hdf5, .hdf).</summary>
+    public static bool IsNativePath(string path)
+    {
+        var ext = Path.GetExtension(path).ToLowerInvariant();
+        return ext is ".h5" or ".hdf5" or ".hdf";
+    }
+
+    /// <summary>Writes the batch atomically (temporary file in the same folder, then rename).</summary>
+    public static void Write(string path, ClusterBatch batch, TestSetMetadata? metadata = null)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.ClusterCount == 0) throw new ArgumentException("a test set needs at least one cluster", nameof(batch));
+        if (batch.AtomCount == 0) throw new ArgumentException("a test set needs at least one atom", nameof(batch));
+        metadata ??= new TestSetMetadata();
+        int n = batch.ClusterCount;
+        ulong natoms = (ulong)batch.AtomCount;
+        var offsets = new long[n + 1];
+        var sizes = new int[n];
+        for (int c = 0; c <= n; c++) offsets[c] = batch.Offsets[c];
+        for (int c = 0; c < n; c++) sizes[c] = batch.SizeOf(c);
+
+        var file = new H5File();
+        var attrs = file.Attributes;
+        attrs["format"] = FormatName;
+        attrs["format_version"] = (long)CurrentVersion;
+        attrs["species"] = "O";
+        attrs["units_positions"] = "Angstrom";
+        attrs["units_energies"] = "eV";
+        attrs["units_forces"] = "eV/Angstrom";
+        attrs["n_clusters"] = (long)n;
+        attrs["n_atoms"] = (long)natoms;
+        attrs["description"] = metadata.Description;
+        attrs["recipe"] = metadata.Recipe;
+        attrs["reference"] = metadata.Reference;
+        attrs["program"] = metadata.Program;
+        attrs["created"] = metadata.Created;
+        if (metadata.Seed is long seed) attrs["seed"] = seed;
+
+        file["positions"] = new H5Dataset(batch.Positions, fileDims: [natoms, 3UL]);
+        file["energies"] = new H5Dataset(batch.Energies, fileDims: [(ulong)n]);
+        file["offsets"] = new H5Dataset(offsets, fileDims: [(ulong)(n + 1)]);
+        file["sizes"] = new H5Dataset(sizes, fileDims: [(ulong)n]);
+        if (batch.Forces is { } f) file["forces"] = new H5Dataset(f, fileDims: [natoms, 3UL]);
+
+        AtomicFile.WriteViaPath(path, tmp => file.Write(tmp));
+    }
+
+    /// <summary>Reads the whole set into one batch (positions, energies, forces when present).</summary>
+    public static ClusterBatch Read(string path) => Read(path, out _);
+
+    /// <summary>Reads the whole set into one batch and returns its metadata.</summary>
+    public static ClusterBatch Read(string path, out TestSetMetadata metadata)
+    {
+        using var r = TestSetReader.Open(path);
+        metadata = r.Metadata;
+        return r.ReadAll();
+    }
+}
+
+/// <summary>
+/// An open test-set file: validated header and offsets in memory, clusters read on demand by
+/// hyperslab (for sets larger than memory) or all at once. Not thread safe.
+/// </summary>
+public sealed class TestSetReader : IDisposable
+{
+    private readonly NativeFile _file;
+    private readonly string _path;
+    private readonly long[] _offsets;
+    private readonly NativeDataset _positions;
+    private readonly NativeDataset _energies;
+    private readonly NativeDataset? _forces;
+
+    private TestSetReader(string path, NativeFile file, long[] offsets, NativeDataset positions, NativeDataset energies, NativeDataset? forces, TestSetMetadata metadata)
+    {
+        _path = path; _file = file; _offsets = offsets; _positions = positions; _energies = energies; _forces = forces; Metadata = metadata;
+    }
+
+    public TestSetMetadata Metadata { get; }
+    public int ClusterCount => _offsets.Length - 1;
+    public long AtomCount => _offsets[^1];
+    public bool HasForces => _forces != null;
+    public string Path => _path;
+
+    /// <summary>Number of molecules of cluster c.</summary>
+    public int SizeOf(int c) => (int)(_offsets[c + 1] - _offsets[c]);
+
+    /// <summary>Opens and validates a test set; any problem is an <see cref="InputFormatException"/> naming the file.</summary>
+    public static TestSetReader Open(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"test set not found: {path}", path);
+        NativeFile? file = null;
+        try
+        {
+            file = H5File.OpenRead(path);
+            var reader = Validate(path, file);
+            file = null; // owned by reader now
+            return reader;
+        }
+        catch (InputFormatException) { throw; }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InputFormatException(path, 0, $"not a readable HDF5 test set ({e.GetType().Name}: {e.Message})", e);
+        }
+        finally
+        {
+            file?.Dispose();
+        }
+    }
+
+    private static TestSetReader Validate(string path, NativeFile file)
+    {
+        InputFormatException Bad(string what) => new(path, 0, what);
+
+        if (!file.AttributeExists("format")) throw Bad($"missing root attribute 'format' (expected \"{TestSetFile.FormatName}\"): not an AlHpc test set");
+        var format = file.Attribute("format").Read<string>();
+        if (format != TestSetFile.FormatName) throw Bad($"root attribute format = \"{format}\", expected \"{TestSetFile.FormatName}\"");
+        int version = file.AttributeExists("format_version") ? (int)ReadLong(file, "format_version") : 0;
+        if (version < 1 || version > TestSetFile.CurrentVersion)
+            throw Bad($"format_version {version} is not supported (this build reads 1..{TestSetFile.CurrentVersion})");
+
+        NativeDataset Need(string name)
+        {
+            if (!file.LinkExists(name)) throw Bad($"missing dataset '{name}'");
+            return file.Dataset(name) as NativeDataset ?? throw Bad($"'{name}' is not a dataset");
+        }
+
+        var offsetsDs = Need("offsets");
+        var positions = Need("positions");
+        var energies = Need("energies");
+        NativeDataset? forces = file.LinkExists("forces") ? Need("forces") : null;
+
+        var od = offsetsDs.Space.Dimensions;
+        if (od.Length != 1 || od[0] < 2) throw Bad($"dataset 'offsets' must be 1-D with at least 2 entries (has shape [{string.Join(", ", od)}])");
+        long[] offsets = offsetsDs.Read<long[]>();
+        int n = offsets.Length - 1;
+        if (offsets[0] != 0) throw Bad($"offsets[0] = {offsets[0]}, must be 0");
+        for (int c = 1; c <= n; c++)
+            if (offsets[c] < offsets[c - 1]) throw Bad($"offsets decrease at cluster {c - 1} ({offsets[c - 1]} -> {offsets[c]})");
+        long natoms = offsets[n];
+        if (natoms > int.MaxValue / 3) throw Bad($"{natoms} atoms: more than one batch can hold; read it in chunks");
+
+        void CheckRows(NativeDataset ds, string name)
+        {
+            var d = ds.Space.Dimensions;
+            if (d.Length != 2 || d[1] != 3 || (long)d[0] != natoms)
+                throw Bad($"dataset '{name}' has shape [{string.Join(", ", d)}], expected [{natoms}, 3] (offsets[-1] = {natoms})");
+        }
+        CheckRows(positions, "positions");
+        if (forces != null) CheckRows(forces, "forces");
+        var ed = energies.Space.Dimensions;
+        if (ed.Length != 1 || (long)ed[0] != n) throw Bad($"dataset 'energies' has shape [{string.Join(", ", ed)}], expected [{n}]");
+
+        var meta = new TestSetMetadata
+        {
+            FormatVersion = version,
+            Description = ReadString(file, "description"),
+            Recipe = ReadString(file, "recipe"),
+            Reference = ReadString(file, "reference"),
+            Program = ReadString(file, "program"),
+            Created = ReadString(file, "created"),
+            Seed = file.AttributeExists("seed") ? ReadLong(file, "seed") : null,
+        };
+        return new TestSetReader(path, file, offsets, positions, energies, forces, meta);
+    }
+
+    private static string ReadString(NativeFile f, string name) => f.AttributeExists(name) ? f.Attribute(name).Read<string>() ?? "" : "";
+
+    private static long ReadLong(NativeFile f, string name)
+    {
+        var a = f.Attribute(name);
+        try { return a.Read<long>(); }
+        catch (Exception) { return a.Read<int>(); }
+    }
+
+    /// <summary>Reads every cluster.</summary>
+    public ClusterBatch ReadAll() => ReadRange(0, ClusterCount);
+
+    /// <summary>Reads clusters [first, first + count) into a new batch (offsets rebased to 0).</summary>
+    public ClusterBatch ReadRange(int first, int count)
+    {
+        if (first < 0 || count < 0 || first + count > ClusterCount) throw new ArgumentOutOfRangeException(nameof(count), $"clusters [{first}, {first + count}) outside [0, {ClusterCount})");
+        long a0 = _offsets[first], a1 = _offsets[first + count];
+        int natoms = checked((int)(a1 - a0));
+        var offsets = new int[count + 1];
+        for (int c = 0; c <= count; c++) offsets[c] = (int)(_offsets[first + c] - a0);
+        var pos = new double[3 * natoms];
+        var e = new double[count];
+        double[]? f = _forces != null ? new double[3 * natoms] : null;
+        try
+        {
+            if (count > 0)
+            {
+                _energies.Read<double>(e.AsSpan(), fileSelection: new HyperslabSelection((ulong)first, (ulong)count));
+                if (natoms > 0)
+                {
+                    var rows = new HyperslabSelection(2, [(ulong)a0, 0UL], [(ulong)natoms, 3UL]);
+                    _positions.Read<double>(pos.AsSpan(), fileSelection: rows);
+                    _forces?.Read<double>(f!.AsSpan(), fileSelection: rows);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new InputFormatException(_path, 0, $"cannot read clusters {first}..{first + count - 1} (file truncated or corrupt? {ex.GetType().Name}: {ex.Message})", ex);
+        }
+        return new ClusterBatch(pos, offsets, e, f);
+    }
+
+    /// <summary>Streams the set in chunks of at most <paramref name="clustersPerChunk"/> clusters, in order.</summary>
+    public IEnumerable<(int First, ClusterBatch Batch)> ReadChunks(int clustersPerChunk)
+    {
+        if (clustersPerChunk < 1) throw new ArgumentOutOfRangeException(nameof(clustersPerChunk));
+        for (int first = 0; first < ClusterCount; first += clustersPerChunk)
+            yield return (first, ReadRange(first, Math.Min(clustersPerChunk, ClusterCount - first)));
+    }
+
+    public void Dispose() => _file.Dispose();
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{_path}: {ClusterCount} clusters, {AtomCount} atoms{(HasForces ? ", forces" : "")}");
+}

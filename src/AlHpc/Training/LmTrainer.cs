@@ -1,0 +1,439 @@
+using System.Diagnostics;
+using System.Globalization;
+using AlHpc.Network;
+
+namespace AlHpc.Training;
+
+/// <summary>
+/// Levenberg-Marquardt training of an <see cref="NnModel"/> on total energies (docs/training.md).
+/// <para>
+/// Residual of structure s (N atoms), in scaled per-atom units: e_s = y_s - p_s with target
+/// y_s = S (E_ref/N - c) and prediction p_s = (1/N) sum_i NN(Ĝ_i) - NN(Ĝ_0) with the isolated-atom anchor
+/// (c = IsolatedAtomEnergy), or p_s = (1/N) sum_i NN(Ĝ_i) without it (c = EnergyShift). S = EnergyScale.
+/// Jacobian row: de_s/dw = -(1/N) sum_i dNN(Ĝ_i)/dw (+ dNN(Ĝ_0)/dw with the anchor).
+/// </para>
+/// <para>
+/// Each step: residuals and Jacobian of one batch at w, then trials w + dw(mu) on that SAME batch; a
+/// trial whose batch sum of squares is not larger (and finite) is accepted and mu /= adjust, otherwise
+/// mu *= adjust and retry, at most MaxRetries times, after which the batch is skipped (w unchanged).
+/// mu stays within [MuMin, MuMax]. The returned network is the one of the epoch with the lowest held-out
+/// MAE (training MAE when nothing is held out), epoch 0 (the start) included.
+/// </para>
+/// </summary>
+public static class LmTrainer
+{
+    /// <summary>
+    /// Trains on <paramref name="set"/>. With <paramref name="init"/> (warm start) its network, descriptor
+    /// scaling, energy scaling and anchor setting are kept and its weights are the starting point; the
+    /// model given is not modified. Otherwise a fresh network (options.HiddenLayers, HiddenActivation) is
+    /// initialised from options.Seed and the scaling is computed from the training split.
+    /// <paramref name="progress"/> is called after every epoch (and for epoch 0) on the calling thread.
+    /// </summary>
+    public static TrainingResult Train(TrainingSet set, TrainerOptions? options = null, NnModel? init = null,
+        Action<EpochRecord>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        options ??= new TrainerOptions();
+        options.Validate();
+        if (init != null && init.Setup.Count != set.FeatureCount)
+            throw new ArgumentException($"the initial model has {init.Setup.Count} descriptors but the training set has {set.FeatureCount}");
+        using var session = new LmSession(set, options, init);
+        return session.Run(progress, cancellation);
+    }
+
+    /// <summary>
+    /// The seeded held-out split used by <see cref="Train"/>: n_hold = 0 for one structure (or fraction 0),
+    /// otherwise round(fraction * n) clamped to [1, n - 1]. Both index lists ascending.
+    /// </summary>
+    public static (int[] Train, int[] Holdout) Split(int count, double fraction, int seed)
+    {
+        int nHold = count < 2 || fraction <= 0 ? 0 : Math.Clamp((int)Math.Round(fraction * count, MidpointRounding.AwayFromZero), 1, count - 1);
+        var perm = Enumerable.Range(0, count).ToArray();
+        new Random(seed).Shuffle(perm);
+        var hold = perm[..nHold];
+        var train = perm[nHold..];
+        Array.Sort(hold);
+        Array.Sort(train);
+        return (train, hold);
+    }
+
+    /// <summary>
+    /// Batch size for a training split of <paramref name="trainCount"/> structures: BatchSize 0 = all;
+    /// fewer structures than BatchSize: SmallSetBatchSize (0 = all), capped at the count; else BatchSize.
+    /// </summary>
+    public static int EffectiveBatchSize(int trainCount, TrainerOptions options)
+    {
+        if (trainCount < 1) return 0;
+        if (options.BatchSize == 0) return trainCount;
+        if (trainCount < options.BatchSize)
+            return options.SmallSetBatchSize == 0 ? trainCount : Math.Min(options.SmallSetBatchSize, trainCount);
+        return options.BatchSize;
+    }
+
+    /// <summary>
+    /// Energy scaling of per-atom energies u_s = E_s/N_s (eV): S = 2 / (max u - min u) and centre
+    /// (max u + min u)/2, as aenet. When the range is below 1e-9 eV (one structure, or equal energies), S
+    /// cannot come from the range: then S = 1 / |u - E_iso| with the anchor (the one target becomes +-1;
+    /// S = 1 if that is 0 too), S = 1 without it.
+    /// </summary>
+    public static (double Scale, double Centre) EnergyScaling(ReadOnlySpan<double> perAtomEnergies, bool anchor, double isolatedAtomEnergy)
+    {
+        double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
+        foreach (var u in perAtomEnergies) { lo = Math.Min(lo, u); hi = Math.Max(hi, u); }
+        double centre = 0.5 * (lo + hi);
+        double range = hi - lo;
+        if (range > 1e-9) return (2.0 / range, centre);
+        if (anchor)
+        {
+            double d = Math.Abs(centre - isolatedAtomEnergy);
+            return (d > 1e-9 ? 1.0 / d : 1.0, centre);
+        }
+        return (1.0, centre);
+    }
+
+    internal static string F(double x) => x.ToString("G9", CultureInfo.InvariantCulture);
+}
+
+/// <summary>One training run: preallocated buffers, parallel Jacobian/residual jobs, the epoch loop.</summary>
+internal sealed class LmSession : IDisposable
+{
+    private readonly TrainingSet _set;
+    private readonly TrainerOptions _opt;
+    private readonly NnModel _model;          // scaling + network (current weights)
+    private readonly NeuralNetwork _net;      // == _model.Network
+    private readonly NeuralNetwork _trialNet;
+    private readonly bool _anchor;
+    private readonly double _scale;           // S
+    private readonly double _centre;          // c
+    private readonly int _f;                  // features
+    private readonly int _p;                  // weights
+    private readonly double[] _x;             // scaled descriptors
+    private readonly double[] _y;             // scaled targets per structure
+    private readonly double[] _z0;            // scaled all-zero descriptor vector
+    private readonly int[] _train;
+    private readonly int[] _hold;
+    private readonly int _batch;
+    private readonly int _threads;
+    private readonly ParallelOptions _parallel;
+    private readonly NetworkWorkspace[] _ws;
+    private readonly double[][] _outBuf;
+    private readonly double[][] _coeffBuf;
+    private readonly NetworkWorkspace _ws0;
+    private readonly double[] _g0;            // dNN(Ĝ_0)/dw
+    private readonly double[] _jac;           // batch x p
+    private readonly double[] _e;             // batch residuals at w
+    private readonly double[] _eTrial;        // batch residuals at w + dw
+    private readonly double[] _eTrain;        // residuals of the training split
+    private readonly double[] _eHold;         // residuals of the held-out split
+    private readonly double[] _eTrainByStructure; // full-batch residuals indexed by structure
+    private readonly double[] _dw;
+    private readonly bool _warm;
+    private readonly int[] _order;
+    private readonly LevenbergMarquardt _lm;
+    private readonly Action<int> _chunkJob;
+
+    // current parallel job
+    private int[] _jobRows = [];
+    private int _jobStart, _jobCount, _jobChunks;
+    private bool _jobJacobian;
+    private NeuralNetwork _jobNet = null!;
+    private double _jobNn0;
+    private double[] _jobOut = [];
+
+    public LmSession(TrainingSet set, TrainerOptions opt, NnModel? init)
+    {
+        _set = set;
+        _opt = opt;
+        _f = set.FeatureCount;
+        (_train, _hold) = LmTrainer.Split(set.StructureCount, opt.HoldoutFraction, opt.Seed);
+        int n = set.StructureCount;
+
+        if (init != null)
+        {
+            _model = init.Clone();
+            _anchor = _model.AnchorIsolatedAtom;
+            _scale = _model.EnergyScale;
+            _centre = _anchor ? _model.IsolatedAtomEnergy : _model.EnergyShift;
+            if (!(_scale > 0) || !double.IsFinite(_scale)) throw new ArgumentException("the initial model has an invalid energy scale");
+        }
+        else
+        {
+            var (mean, std) = DescriptorStatistics(set, _train);
+            int[] sizes = [_f, .. opt.HiddenLayers, 1];
+            var acts = new Activation[sizes.Length - 1];
+            for (int l = 0; l < acts.Length - 1; l++) acts[l] = opt.HiddenActivation;
+            acts[^1] = Activation.Linear;
+            var net = new NeuralNetwork(sizes, acts);
+            net.InitializeRandom(opt.Seed);
+            _model = new NnModel(set.Setup, net, mean, std)
+            {
+                AnchorIsolatedAtom = opt.AnchorIsolatedAtom,
+                IsolatedAtomEnergy = opt.IsolatedAtomEnergy,
+            };
+            _anchor = opt.AnchorIsolatedAtom;
+            var u = new double[_train.Length];
+            for (int k = 0; k < _train.Length; k++) u[k] = set.Energies[_train[k]] / set.SizeOf(_train[k]);
+            var (s, c) = LmTrainer.EnergyScaling(u, _anchor, opt.IsolatedAtomEnergy);
+            _scale = s;
+            _centre = _anchor ? opt.IsolatedAtomEnergy : c;
+            _model.EnergyScale = s;
+            _model.EnergyShift = c;
+        }
+        _net = _model.Network;
+        _trialNet = _net.Clone();
+        _p = _net.WeightCount;
+
+        _x = (double[])set.Descriptors.Clone();
+        _model.ScaleDescriptors(_x);
+        _z0 = new double[_f];
+        _model.ScaleDescriptors(_z0);
+        _y = new double[n];
+        for (int s = 0; s < n; s++) _y[s] = _scale * (set.Energies[s] / set.SizeOf(s) - _centre);
+
+        _batch = LmTrainer.EffectiveBatchSize(_train.Length, opt);
+        _threads = opt.Threads > 0 ? opt.Threads : Environment.ProcessorCount;
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
+        int maxAtoms = set.MaxStructureSize;
+        _ws = new NetworkWorkspace[_threads];
+        _outBuf = new double[_threads][];
+        _coeffBuf = new double[_threads][];
+        for (int t = 0; t < _threads; t++)
+        {
+            _ws[t] = _net.CreateWorkspace(maxAtoms);
+            _outBuf[t] = new double[maxAtoms];
+            _coeffBuf[t] = new double[maxAtoms];
+        }
+        _ws0 = _net.CreateWorkspace(1);
+        _g0 = new double[_p];
+        _jac = new double[Math.Max(1, _batch) * _p];
+        _e = new double[Math.Max(1, _batch)];
+        _eTrial = new double[Math.Max(1, _batch)];
+        _eTrain = new double[_train.Length];
+        _eHold = new double[_hold.Length];
+        _dw = new double[_p];
+        _eTrainByStructure = new double[n];
+        _warm = init != null;
+        _order = (int[])_train.Clone();
+        _lm = new LevenbergMarquardt(Math.Max(1, _batch), _p, _threads);
+        _chunkJob = RunChunk;
+    }
+
+    public void Dispose() { }
+
+    private static (double[] Mean, double[] Std) DescriptorStatistics(TrainingSet set, int[] structures)
+    {
+        int f = set.FeatureCount;
+        var mean = new double[f];
+        var m2 = new double[f];
+        long count = 0;
+        // two-pass: mean, then squared deviations (numerically safer than sum of squares)
+        foreach (int s in structures)
+            for (int a = set.Offsets[s]; a < set.Offsets[s + 1]; a++, count++)
+                for (int k = 0; k < f; k++) mean[k] += set.Descriptors[a * f + k];
+        for (int k = 0; k < f; k++) mean[k] /= Math.Max(1, count);
+        foreach (int s in structures)
+            for (int a = set.Offsets[s]; a < set.Offsets[s + 1]; a++)
+                for (int k = 0; k < f; k++) { double d = set.Descriptors[a * f + k] - mean[k]; m2[k] += d * d; }
+        var std = new double[f];
+        for (int k = 0; k < f; k++)
+        {
+            double sd = Math.Sqrt(m2[k] / Math.Max(1, count));
+            // a constant descriptor (e.g. a function no pair reaches) carries no information: std 1
+            std[k] = sd > 1e-12 * Math.Max(1.0, Math.Abs(mean[k])) ? sd : 1.0;
+        }
+        return (mean, std);
+    }
+
+    public TrainingResult Run(Action<EpochRecord>? progress, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var curve = new List<EpochRecord>(_opt.Epochs + 1);
+        var best = _net.Weights.ToArray();
+        var shuffle = new Random(unchecked(_opt.Seed * 31 + 7));
+        double mu = Math.Clamp(_opt.Mu, _opt.MuMin, _opt.MuMax);
+        bool hasHold = _hold.Length > 0;
+
+        double nn0 = Nn0(_net);
+        var rec = Evaluate(0, mu, clock, 0, 0, nn0, trainKnown: false);
+        curve.Add(rec);
+        progress?.Invoke(rec);
+        var bestRec = rec;
+        int bestEpoch = 0;
+        int sinceBest = 0;
+        bool stoppedEarly = false;
+
+        for (int epoch = 1; epoch <= _opt.Epochs; epoch++)
+        {
+            ct.ThrowIfCancellationRequested();
+            shuffle.Shuffle(_order);
+            int accepted = 0, rejected = 0;
+            bool fullBatch = _batch == _train.Length;
+            bool trainKnown = false;
+            for (int start = 0; start < _order.Length; start += _batch)
+            {
+                int m = Math.Min(_batch, _order.Length - start);
+                nn0 = Nn0Gradient(_net);
+                RunJob(jacobian: true, _order, start, m, _net, nn0, _e);
+                double sse0 = SumSquares(_e.AsSpan(0, m));
+                _lm.Prepare(_jac, m, _e.AsSpan(0, m), _opt.Form);
+                bool ok = false;
+                for (int attempt = 0; attempt <= _opt.MaxRetries; attempt++)
+                {
+                    _lm.Solve(mu, _dw);
+                    var w = _net.Weights;
+                    var wt = _trialNet.Weights;
+                    for (int k = 0; k < _p; k++) wt[k] = w[k] + _dw[k];
+                    double nn0t = Nn0(_trialNet);
+                    RunJob(jacobian: false, _order, start, m, _trialNet, nn0t, _eTrial);
+                    double sse = SumSquares(_eTrial.AsSpan(0, m));
+                    if (double.IsFinite(sse) && sse <= sse0)
+                    {
+                        Array.Copy(wt, w, _p);
+                        mu = Math.Max(mu / _opt.MuAdjust, _opt.MuMin);
+                        accepted++;
+                        ok = true;
+                        break;
+                    }
+                    mu = Math.Min(mu * _opt.MuAdjust, _opt.MuMax);
+                    rejected++;
+                }
+                if (fullBatch)
+                {
+                    // the batch is the whole (shuffled) training split: its residuals at the final weights are known
+                    var src = ok ? _eTrial : _e;
+                    for (int k = 0; k < m; k++) _eTrainByStructure[_order[k]] = src[k];
+                    trainKnown = true;
+                }
+            }
+            if (trainKnown)
+                for (int k = 0; k < _train.Length; k++) _eTrain[k] = _eTrainByStructure[_train[k]];
+            rec = Evaluate(epoch, mu, clock, accepted, rejected, Nn0(_net), trainKnown);
+            curve.Add(rec);
+            progress?.Invoke(rec);
+            double sel = hasHold ? rec.HoldoutMae : rec.TrainMae;
+            double bestSel = hasHold ? bestRec.HoldoutMae : bestRec.TrainMae;
+            if (sel < bestSel)
+            {
+                bestRec = rec;
+                bestEpoch = epoch;
+                Array.Copy(_net.Weights, best, _p);
+                sinceBest = 0;
+            }
+            else if (_opt.EarlyStopEpochs > 0 && ++sinceBest >= _opt.EarlyStopEpochs)
+            {
+                stoppedEarly = true;
+                break;
+            }
+        }
+
+        var model = _model.Clone();
+        Array.Copy(best, model.Network.Weights, _p);
+        model.EnergyScale = _scale;
+        model.EnergyShift = _anchor ? _model.IsolatedAtomEnergy - Nn0(model.Network) / _scale : _centre;
+        model.Provenance["trainer"] = "AlHpc Levenberg-Marquardt";
+        model.Provenance["training_set_sha256_16"] = _set.ContentHash();
+        model.Provenance["structures_train"] = _train.Length.ToString(CultureInfo.InvariantCulture);
+        model.Provenance["structures_holdout"] = _hold.Length.ToString(CultureInfo.InvariantCulture);
+        model.Provenance["epochs_run"] = (curve.Count - 1).ToString(CultureInfo.InvariantCulture);
+        model.Provenance["best_epoch"] = bestEpoch.ToString(CultureInfo.InvariantCulture);
+        model.Provenance["train_mae_meV_per_molecule"] = LmTrainer.F(bestRec.TrainMae);
+        model.Provenance["holdout_mae_meV_per_molecule"] = LmTrainer.F(bestRec.HoldoutMae);
+        model.Provenance["batch_size"] = _batch.ToString(CultureInfo.InvariantCulture);
+        model.Provenance["initial_mu"] = LmTrainer.F(_opt.Mu);
+        model.Provenance["seed"] = _opt.Seed.ToString(CultureInfo.InvariantCulture);
+        model.Provenance["warm_start"] = _warm ? "yes" : "no";
+        return new TrainingResult(model, bestEpoch, bestRec, curve, _train, _hold, _batch, stoppedEarly, clock.Elapsed.TotalSeconds);
+    }
+
+
+    private EpochRecord Evaluate(int epoch, double mu, Stopwatch clock, int acc, int rej, double nn0, bool trainKnown)
+    {
+        if (!trainKnown) RunJob(jacobian: false, _train, 0, _train.Length, _net, nn0, _eTrain);
+        if (_hold.Length > 0) RunJob(jacobian: false, _hold, 0, _hold.Length, _net, nn0, _eHold);
+        double trainMae = Mae(_eTrain);
+        double holdMae = _hold.Length > 0 ? Mae(_eHold) : double.NaN;
+        return new EpochRecord(epoch, trainMae, holdMae, mu, clock.Elapsed.TotalSeconds, acc, rej);
+    }
+
+    // residuals are per-atom energy errors in scaled units: eV per atom = e / S
+    private double Mae(ReadOnlySpan<double> e)
+    {
+        if (e.Length == 0) return double.NaN;
+        double s = 0;
+        foreach (var v in e) s += Math.Abs(v);
+        return 1000.0 * s / e.Length / _scale;
+    }
+
+    private static double SumSquares(ReadOnlySpan<double> e)
+    {
+        double s = 0;
+        foreach (var v in e) s += v * v;
+        return s;
+    }
+
+    private double Nn0(NeuralNetwork net)
+    {
+        if (!_anchor) return 0.0;
+        Span<double> o = stackalloc double[1];
+        net.Forward(_z0, 1, o, _ws0);
+        return o[0];
+    }
+
+    // NN(Ĝ_0) and its weight gradient into _g0
+    private double Nn0Gradient(NeuralNetwork net)
+    {
+        if (!_anchor) return 0.0;
+        Span<double> o = stackalloc double[1];
+        net.Forward(_z0, 1, o, _ws0);
+        net.Backward(_ws0, Span<double>.Empty);
+        _g0.AsSpan().Clear();
+        ReadOnlySpan<double> one = [1.0];
+        net.AccumulateWeightGradient(one, _ws0, _g0);
+        return o[0];
+    }
+
+    /// <summary>Residuals (and Jacobian rows into _jac) of rows[start .. start+count) into output[0..count).</summary>
+    private void RunJob(bool jacobian, int[] rows, int start, int count, NeuralNetwork net, double nn0, double[] output)
+    {
+        if (count == 0) return;
+        _jobJacobian = jacobian;
+        _jobRows = rows;
+        _jobStart = start;
+        _jobCount = count;
+        _jobNet = net;
+        _jobNn0 = nn0;
+        _jobOut = output;
+        // below ~200 atoms a parallel dispatch costs more than it saves
+        int chunks = Math.Min(_threads, count);
+        if (count * _set.MaxStructureSize < 200) chunks = 1;
+        _jobChunks = chunks;
+        if (chunks == 1) RunChunk(0);
+        else Parallel.For(0, chunks, _parallel, _chunkJob);
+    }
+
+    private void RunChunk(int c)
+    {
+        int lo = _jobCount * c / _jobChunks, hi = _jobCount * (c + 1) / _jobChunks;
+        var ws = _ws[c];
+        var outBuf = _outBuf[c];
+        var coeff = _coeffBuf[c];
+        var net = _jobNet;
+        for (int k = lo; k < hi; k++)
+        {
+            int s = _jobRows[_jobStart + k];
+            int a0 = _set.Offsets[s], n = _set.Offsets[s + 1] - a0;
+            net.Forward(_x.AsSpan(a0 * _f, n * _f), n, outBuf, ws);
+            double sum = 0;
+            for (int a = 0; a < n; a++) sum += outBuf[a];
+            _jobOut[k] = _y[s] - (sum / n - _jobNn0);
+            if (_jobJacobian)
+            {
+                net.Backward(ws, Span<double>.Empty);
+                var row = _jac.AsSpan(k * _p, _p);
+                if (_anchor) _g0.CopyTo(row); else row.Clear();
+                coeff.AsSpan(0, n).Fill(-1.0 / n);
+                net.AccumulateWeightGradient(coeff.AsSpan(0, n), ws, row);
+            }
+        }
+    }
+}

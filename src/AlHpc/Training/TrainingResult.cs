@@ -1,0 +1,73 @@
+using System.Globalization;
+using AlHpc.IO;
+using AlHpc.Network;
+
+namespace AlHpc.Training;
+
+/// <summary>
+/// One line of the learning curve. Errors are energy MAEs in meV per molecule (bead),
+/// mean over structures of |E_ref - E_NN| / N; HoldoutMae is NaN when nothing is held out.
+/// Epoch 0 is the starting network. Seconds: wall time since training started.
+/// Accepted / Rejected: LM trial steps accepted and rejected in this epoch.
+/// </summary>
+public readonly record struct EpochRecord(int Epoch, double TrainMae, double HoldoutMae, double Mu, double Seconds, int Accepted, int Rejected);
+
+/// <summary>What <see cref="LmTrainer.Train"/> returns.</summary>
+public sealed class TrainingResult
+{
+    internal TrainingResult(NnModel model, int bestEpoch, EpochRecord best, IReadOnlyList<EpochRecord> curve,
+        int[] train, int[] holdout, int batchSize, bool stoppedEarly, double seconds)
+    {
+        Model = model;
+        BestEpoch = bestEpoch;
+        BestTrainMae = best.TrainMae;
+        BestHoldoutMae = best.HoldoutMae;
+        Curve = curve;
+        TrainIndices = train;
+        HoldoutIndices = holdout;
+        BatchSize = batchSize;
+        StoppedEarly = stoppedEarly;
+        Seconds = seconds;
+    }
+
+    /// <summary>The network of the best epoch (lowest held-out MAE; training MAE when nothing is held out), ready to use.</summary>
+    public NnModel Model { get; }
+
+    /// <summary>Epoch of <see cref="Model"/> (0 = the starting network was never beaten).</summary>
+    public int BestEpoch { get; }
+
+    /// <summary>Training MAE (meV/molecule) of <see cref="Model"/>.</summary>
+    public double BestTrainMae { get; }
+
+    /// <summary>Held-out MAE (meV/molecule) of <see cref="Model"/>; NaN when nothing was held out.</summary>
+    public double BestHoldoutMae { get; }
+
+    /// <summary>Per-epoch learning curve, epoch 0 (start) first.</summary>
+    public IReadOnlyList<EpochRecord> Curve { get; }
+
+    /// <summary>Indices (into the training set given) of the structures trained on, ascending.</summary>
+    public int[] TrainIndices { get; }
+
+    /// <summary>Indices of the held-out structures, ascending.</summary>
+    public int[] HoldoutIndices { get; }
+
+    /// <summary>Batch size actually used (structures per LM step).</summary>
+    public int BatchSize { get; }
+
+    /// <summary>Whether early stopping ended training before the requested epochs.</summary>
+    public bool StoppedEarly { get; }
+
+    /// <summary>Wall time of the whole training (s).</summary>
+    public double Seconds { get; }
+
+    /// <summary>Writes the learning curve as CSV (never half-written).</summary>
+    public void WriteCurveCsv(string path) => AtomicFile.WriteText(path, w => WriteCurveCsv(w));
+
+    public void WriteCurveCsv(TextWriter w)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        w.WriteLine("epoch,train_mae_meV_per_molecule,holdout_mae_meV_per_molecule,mu,seconds,accepted_steps,rejected_steps");
+        foreach (var r in Curve)
+            w.WriteLine(string.Create(ci, $"{r.Epoch},{r.TrainMae:G9},{(double.IsNaN(r.HoldoutMae) ? "" : r.HoldoutMae.ToString("G9", ci))},{r.Mu:G6},{r.Seconds:F4},{r.Accepted},{r.Rejected}"));
+    }
+}
