@@ -11,5 +11,6 @@ public static class CommandCatalog
     {
         yield return VersionCommand.Create();
         yield return DevicesCommand.Create();
+        yield return LearnCommand.Create();
     }
 }

@@ -81,6 +81,16 @@ public sealed class ActiveLearningConfig
 
     public void Save(string path) => AtomicFile.WriteText(path, w => w.Write(ToJson() + "\n"));
 
+    /// <summary>Makes the file paths of the configuration absolute (relative to <paramref name="baseDirectory"/>), so a run directory is self-contained.</summary>
+    public void MakePathsAbsolute(string baseDirectory)
+    {
+        static string? Abs(string? p, string b) => p is null || Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(b, p));
+        SeedStructure = Abs(SeedStructure, baseDirectory);
+        Oracle.PotentialFile = Abs(Oracle.PotentialFile, baseDirectory);
+        Training.SetupFile = Abs(Training.SetupFile, baseDirectory);
+        Monitor.File = Abs(Monitor.File, baseDirectory);
+    }
+
     public ActiveLearningConfig Clone() => JsonSerializer.Deserialize<ActiveLearningConfig>(ToJson(), JsonOptions)!;
 
     /// <summary>Checks every setting; throws <see cref="InputFormatException"/> naming the file and each problem found.</summary>
@@ -193,7 +203,7 @@ public sealed class TrainingSettings
     public string? SetupFile { get; set; }
 }
 
-public sealed class MetropolisSettings
+public sealed class MetropolisSamplingSettings
 {
     /// <summary>Cycles (N trial moves each) from a random pool structure (paper: 5000).</summary>
     public int Cycles { get; set; } = 5000;
@@ -205,7 +215,7 @@ public sealed class MetropolisSettings
     public int Frames { get; set; } = 5;
 }
 
-public sealed class NestedSettings
+public sealed class NestedSamplingSettings
 {
     /// <summary>Cycles (paper: 5000).</summary>
     public int Cycles { get; set; } = 5000;
@@ -222,8 +232,8 @@ public sealed class NestedSettings
 
 public sealed class SamplingSettings
 {
-    public MetropolisSettings Metropolis { get; set; } = new();
-    public NestedSettings Nested { get; set; } = new();
+    public MetropolisSamplingSettings Metropolis { get; set; } = new();
+    public NestedSamplingSettings Nested { get; set; } = new();
 
     /// <summary>Stillinger criterion (A): every molecule within this distance of another one (ClassyMC: 4.0).</summary>
     public double ClusterCriterion { get; set; } = 4.0;

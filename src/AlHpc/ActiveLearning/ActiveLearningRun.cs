@@ -44,6 +44,7 @@ public sealed class ActiveLearningRun
     public const string FinalModelFile = "model.json";
     public const string ProgressPlot = "fig2a_progress.png";
     public const string ParityPlot = "fig2b_parity.png";
+    private const string IterationLimitReason = "stopped at the iteration limit";
 
     private readonly ActiveLearningConfig _config;
     private readonly ActiveLearningComponents _parts;
@@ -121,6 +122,12 @@ public sealed class ActiveLearningRun
         }
         var run = new ActiveLearningRun(full, config, partsFor(config), callbacks);
         run._state = RunState.Load(Path.Combine(full, StateFile));
+        if (run._state.Finished && run._state.StopReason?.StartsWith(IterationLimitReason, StringComparison.Ordinal) == true
+            && config.Stop.MaxIterations > run._state.Iteration)
+        {
+            run._state.Finished = false; // a raised limit continues a run that stopped at the old one
+            run._state.StopReason = null;
+        }
         run._oracleCallsAtOpen = run._parts.Oracle.Calls;
         run.ReloadPool();
         if (run._state.LatestModel is { } m)
@@ -170,7 +177,7 @@ public sealed class ActiveLearningRun
             if (_state.ConsecutiveNoAdd >= _config.Stop.ConsecutiveNoAdd)
                 return Finish($"converged: {_state.ConsecutiveNoAdd} consecutive iterations added nothing", cancel);
             if (_state.Iteration >= _config.Stop.MaxIterations)
-                return Finish($"stopped at the iteration limit ({_config.Stop.MaxIterations})", cancel);
+                return Finish($"{IterationLimitReason} ({_config.Stop.MaxIterations})", cancel);
 
             var rec = RunIteration(_state.Iteration + 1, cancel);
             _state.ElapsedSeconds = elapsedAtOpen + wall.Elapsed.TotalSeconds;
@@ -363,8 +370,8 @@ public sealed class ActiveLearningRun
         if (nested?.StoppedEarly is { } ns) { problems++; Say($"iteration {k}: nested sampling stopped early: {ns}"); }
         rec.MetropolisAcceptance = metro?.Acceptance ?? double.NaN;
         rec.NestedAcceptance = nested?.Acceptance ?? double.NaN;
-        rec.RejectedNonFinite = guarded.Stats.NonFinite;
-        rec.RejectedTooClose = guarded.Stats.TooClose;
+        rec.RejectedNonFinite = guarded.Stats.NonFinite + (metro?.NonFiniteRejections ?? 0) + (nested?.NonFiniteRejections ?? 0);
+        rec.RejectedTooClose = guarded.Stats.TooClose + (metro?.OverlapRejections ?? 0) + (nested?.OverlapRejections ?? 0);
         rec.RejectedBelowFloor = guarded.Stats.BelowFloor;
         rec.SamplerProblems = problems;
 

@@ -47,6 +47,12 @@ public sealed class SamplerTrajectory
 
     /// <summary>Acceptance ratio of trial moves over the whole run (NaN if unknown).</summary>
     public double Acceptance { get; set; } = double.NaN;
+
+    /// <summary>Trial moves the sampler itself rejected for bringing two molecules too close.</summary>
+    public long OverlapRejections { get; set; }
+
+    /// <summary>Trial moves the sampler itself rejected for a non-finite energy change.</summary>
+    public long NonFiniteRejections { get; set; }
 }
 
 /// <summary>A Monte Carlo sampler (Metropolis or nested), configured at construction.</summary>

@@ -53,7 +53,7 @@ public class ActiveLearningLoopTests
         var csv = File.ReadAllLines(Path.Combine(dir, "log.csv"));
         Assert.Equal(IterationRecord.CsvHeader, csv[0]);
         Assert.Equal(log + 1, csv.Length);
-        Assert.Equal(summary.PoolSize, AlHpc.ActiveLearning.ExtXyz.Read(Path.Combine(dir, "pool.extxyz")).Count());
+        Assert.Equal(summary.PoolSize, AlHpc.IO.ExtXyz.Read(Path.Combine(dir, "pool.extxyz")).Count());
         var state = RunState.Load(Path.Combine(dir, "state.json"));
         Assert.True(state.Finished);
         Assert.Equal(summary.OracleCalls, state.OracleCalls);
@@ -88,9 +88,9 @@ public class ActiveLearningLoopTests
         Assert.Equal(3, s1.Iterations);
         // A kill between writing the pool and the state leaves extra frames in the pool file: they must be ignored.
         var extra = new Cluster(new double[] { 0, 0, 0, 2.7, 0, 0 }) { Energy = -1 };
-        var pool = AlHpc.ActiveLearning.ExtXyz.Read(Path.Combine(b, "pool.extxyz")).ToList();
+        var pool = AlHpc.IO.ExtXyz.Read(Path.Combine(b, "pool.extxyz")).ToList();
         pool.Add(extra);
-        AlHpc.ActiveLearning.ExtXyz.Write(Path.Combine(b, "pool.extxyz"), pool);
+        AlHpc.IO.ExtXyz.Write(Path.Combine(b, "pool.extxyz"), pool);
         var trainer = new PairTrainer();
         var s2 = ActiveLearningRun.Open(b, _ => FakeSetup.Parts(trainer: trainer)).Run();
         Assert.True(s2.Finished);
@@ -201,7 +201,7 @@ public class ActiveLearningLoopTests
         Assert.Contains(messages, m => m.Contains("sampler blew up"));
         Assert.True(log.Sum(r => r.RejectedTooClose + r.RejectedBelowFloor + r.RejectedNonFinite) > 0, "the guard never fired");
         Assert.True(log.Sum(r => r.Added) > 0, "the failures of the poor network must be added");
-        var pool = AlHpc.ActiveLearning.ExtXyz.Read(Path.Combine(dir, "pool.extxyz")).ToList();
+        var pool = AlHpc.IO.ExtXyz.Read(Path.Combine(dir, "pool.extxyz")).ToList();
         Assert.All(pool, c => Assert.True(double.IsFinite(c.Energy!.Value)));
         Assert.All(pool, c => Assert.Null(ActiveLearningRun.Invalid(c, cfg.Sampling)));
     }
