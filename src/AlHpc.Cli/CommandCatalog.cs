@@ -17,5 +17,6 @@ public static class CommandCatalog
         yield return DescriptorsCommand.Create();
         yield return SetupCommand.Create();
         yield return ExportN2p2Command.Create();
+        yield return LearnCommand.Create();
     }
 }
