@@ -41,6 +41,13 @@ public static class LmTrainer
         return session.Run(progress, cancellation);
     }
 
+    /// <summary>For tests: a session to drive directly (see its test hooks).</summary>
+    internal static LmSession CreateSession(TrainingSet set, TrainerOptions options, NnModel? init = null)
+    {
+        options.Validate();
+        return new LmSession(set, options, init);
+    }
+
     /// <summary>
     /// The seeded held-out split used by <see cref="Train"/>: n_hold = 0 for one structure (or fraction 0),
     /// otherwise round(fraction * n) clamped to [1, n - 1]. Both index lists ascending.
@@ -131,6 +138,9 @@ internal sealed class LmSession : IDisposable
     private readonly int[] _order;
     private readonly LevenbergMarquardt _lm;
     private readonly Action<int> _chunkJob;
+    private readonly BatchEvaluator[] _evalsNet;
+    private readonly BatchEvaluator[] _evalsTrial;
+    private BatchEvaluator[] _evals = [];
 
     // current parallel job
     private int[] _jobRows = [];
@@ -216,9 +226,37 @@ internal sealed class LmSession : IDisposable
         _order = (int[])_train.Clone();
         _lm = new LevenbergMarquardt(Math.Max(1, _batch), _p, _threads);
         _chunkJob = RunChunk;
+        int block = Math.Max(512, maxAtoms);
+        _evalsNet = new BatchEvaluator[_threads];
+        _evalsTrial = new BatchEvaluator[_threads];
+        for (int t = 0; t < _threads; t++)
+        {
+            _evalsNet[t] = new BatchEvaluator(_net, block, block);
+            _evalsTrial[t] = new BatchEvaluator(_trialNet, block, block);
+        }
     }
 
     public void Dispose() { }
+
+    // ---- test hooks ----
+    internal double[] JacobianBuffer => _jac;
+    internal NeuralNetwork Net => _net;
+    internal int[] TrainIndices => _train;
+    internal int[] HoldoutIndices => _hold;
+    internal double Scale => _scale;
+    internal NnModel Model => _model;
+
+    /// <summary>Called for every trial: (rows, start, count, weights before, trial weights, accepted), before the weights change.</summary>
+    internal Action<int[], int, int, double[], double[], bool>? TrialObserver { get; set; }
+
+    internal void ComputeResiduals(int[] rows, double[] e) => RunJob(jacobian: false, rows, 0, rows.Length, _net, Nn0(_net), e);
+
+    internal void ComputeJacobian(int[] rows, double[] e)
+    {
+        if (rows.Length > _e.Length) throw new ArgumentException("more rows than the batch buffer");
+        double nn0 = Nn0Gradient(_net);
+        RunJob(jacobian: true, rows, 0, rows.Length, _net, nn0, e);
+    }
 
     private static (double[] Mean, double[] Std) DescriptorStatistics(TrainingSet set, int[] structures)
     {
@@ -286,7 +324,9 @@ internal sealed class LmSession : IDisposable
                     double nn0t = Nn0(_trialNet);
                     RunJob(jacobian: false, _order, start, m, _trialNet, nn0t, _eTrial);
                     double sse = SumSquares(_eTrial.AsSpan(0, m));
-                    if (double.IsFinite(sse) && sse <= sse0)
+                    bool accept = double.IsFinite(sse) && sse <= sse0;
+                    TrialObserver?.Invoke(_order, start, m, w, wt, accept);
+                    if (accept)
                     {
                         Array.Copy(wt, w, _p);
                         mu = Math.Max(mu / _opt.MuAdjust, _opt.MuMin);
@@ -403,6 +443,8 @@ internal sealed class LmSession : IDisposable
         _jobNet = net;
         _jobNn0 = nn0;
         _jobOut = output;
+        _evals = ReferenceEquals(net, _net) ? _evalsNet : ReferenceEquals(net, _trialNet) ? _evalsTrial
+            : throw new InvalidOperationException("unknown network");
         // below ~200 atoms a parallel dispatch costs more than it saves
         int chunks = Math.Min(_threads, count);
         if (count * _set.MaxStructureSize < 200) chunks = 1;
@@ -414,6 +456,51 @@ internal sealed class LmSession : IDisposable
     private void RunChunk(int c)
     {
         int lo = _jobCount * c / _jobChunks, hi = _jobCount * (c + 1) / _jobChunks;
+        if (UseReferencePath) { RunChunkReference(c, lo, hi); return; }
+        var ev = _evals[c];
+        ev.Clear();
+        int first = lo;
+        for (int k = lo; k < hi; k++)
+        {
+            int s = _jobRows[_jobStart + k];
+            int a0 = _set.Offsets[s], n = _set.Offsets[s + 1] - a0;
+            var xs = _x.AsSpan(a0 * _f, n * _f);
+            if (!ev.TryAdd(xs, n))
+            {
+                FlushBlock(ev, first, k);
+                ev.Clear();
+                ev.TryAdd(xs, n);
+                first = k;
+            }
+        }
+        FlushBlock(ev, first, hi);
+    }
+
+    private void FlushBlock(BatchEvaluator ev, int k0, int k1)
+    {
+        if (k1 <= k0) return;
+        ev.Forward();
+        for (int j = 0; j < k1 - k0; j++)
+        {
+            int s = _jobRows[_jobStart + k0 + j];
+            _jobOut[k0 + j] = _y[s] - (ev.MeanOutput(j) - _jobNn0);
+        }
+        if (!_jobJacobian) return;
+        ev.Backward();
+        for (int j = 0; j < k1 - k0; j++)
+        {
+            int s = _jobRows[_jobStart + k0 + j];
+            var row = _jac.AsSpan((k0 + j) * _p, _p);
+            if (_anchor) _g0.CopyTo(row); else row.Clear();
+            ev.AccumulateGradient(j, -1.0 / _set.SizeOf(s), row);
+        }
+    }
+
+    /// <summary>For tests: evaluate with <see cref="NeuralNetwork"/>'s plain per-atom passes instead of <see cref="BatchEvaluator"/>.</summary>
+    internal bool UseReferencePath { get; set; }
+
+    private void RunChunkReference(int c, int lo, int hi)
+    {
         var ws = _ws[c];
         var outBuf = _outBuf[c];
         var coeff = _coeffBuf[c];
