@@ -303,50 +303,7 @@ internal sealed class LmSession : IDisposable
         for (int epoch = 1; epoch <= _opt.Epochs; epoch++)
         {
             ct.ThrowIfCancellationRequested();
-            shuffle.Shuffle(_order);
-            int accepted = 0, rejected = 0;
-            bool fullBatch = _batch == _train.Length;
-            bool trainKnown = false;
-            for (int start = 0; start < _order.Length; start += _batch)
-            {
-                int m = Math.Min(_batch, _order.Length - start);
-                nn0 = Nn0Gradient(_net);
-                RunJob(jacobian: true, _order, start, m, _net, nn0, _e);
-                double sse0 = SumSquares(_e.AsSpan(0, m));
-                _lm.Prepare(_jac, m, _e.AsSpan(0, m), _opt.Form);
-                bool ok = false;
-                for (int attempt = 0; attempt <= _opt.MaxRetries; attempt++)
-                {
-                    _lm.Solve(mu, _dw);
-                    var w = _net.Weights;
-                    var wt = _trialNet.Weights;
-                    for (int k = 0; k < _p; k++) wt[k] = w[k] + _dw[k];
-                    double nn0t = Nn0(_trialNet);
-                    RunJob(jacobian: false, _order, start, m, _trialNet, nn0t, _eTrial);
-                    double sse = SumSquares(_eTrial.AsSpan(0, m));
-                    bool accept = double.IsFinite(sse) && sse <= sse0;
-                    TrialObserver?.Invoke(_order, start, m, w, wt, accept);
-                    if (accept)
-                    {
-                        Array.Copy(wt, w, _p);
-                        mu = Math.Max(mu / _opt.MuAdjust, _opt.MuMin);
-                        accepted++;
-                        ok = true;
-                        break;
-                    }
-                    mu = Math.Min(mu * _opt.MuAdjust, _opt.MuMax);
-                    rejected++;
-                }
-                if (fullBatch)
-                {
-                    // the batch is the whole (shuffled) training split: its residuals at the final weights are known
-                    var src = ok ? _eTrial : _e;
-                    for (int k = 0; k < m; k++) _eTrainByStructure[_order[k]] = src[k];
-                    trainKnown = true;
-                }
-            }
-            if (trainKnown)
-                for (int k = 0; k < _train.Length; k++) _eTrain[k] = _eTrainByStructure[_train[k]];
+            var (accepted, rejected, trainKnown) = Epoch(shuffle, ref mu);
             rec = Evaluate(epoch, mu, clock, accepted, rejected, Nn0(_net), trainKnown);
             curve.Add(rec);
             progress?.Invoke(rec);
@@ -385,6 +342,67 @@ internal sealed class LmSession : IDisposable
         return new TrainingResult(model, bestEpoch, bestRec, curve, _train, _hold, _batch, stoppedEarly, clock.Elapsed.TotalSeconds);
     }
 
+
+    /// <summary>One epoch of LM steps over the shuffled training split; (accepted, rejected, training residuals known).</summary>
+    private (int Accepted, int Rejected, bool TrainKnown) Epoch(Random shuffle, ref double mu)
+    {
+        shuffle.Shuffle(_order);
+        int accepted = 0, rejected = 0;
+        bool fullBatch = _batch == _train.Length;
+        bool trainKnown = false;
+        for (int start = 0; start < _order.Length; start += _batch)
+        {
+            int m = Math.Min(_batch, _order.Length - start);
+            double nn0 = Nn0Gradient(_net);
+            RunJob(jacobian: true, _order, start, m, _net, nn0, _e);
+            double sse0 = SumSquares(_e.AsSpan(0, m));
+            _lm.Prepare(_jac, m, _e.AsSpan(0, m), _opt.Form);
+            bool ok = false;
+            for (int attempt = 0; attempt <= _opt.MaxRetries; attempt++)
+            {
+                _lm.Solve(mu, _dw);
+                var w = _net.Weights;
+                var wt = _trialNet.Weights;
+                for (int k = 0; k < _p; k++) wt[k] = w[k] + _dw[k];
+                double nn0t = Nn0(_trialNet);
+                RunJob(jacobian: false, _order, start, m, _trialNet, nn0t, _eTrial);
+                double sse = SumSquares(_eTrial.AsSpan(0, m));
+                bool accept = double.IsFinite(sse) && sse <= sse0;
+                TrialObserver?.Invoke(_order, start, m, w, wt, accept);
+                if (accept)
+                {
+                    Array.Copy(wt, w, _p);
+                    mu = Math.Max(mu / _opt.MuAdjust, _opt.MuMin);
+                    accepted++;
+                    ok = true;
+                    break;
+                }
+                mu = Math.Min(mu * _opt.MuAdjust, _opt.MuMax);
+                rejected++;
+            }
+            if (fullBatch)
+            {
+                // the batch is the whole (shuffled) training split: its residuals at the final weights are known
+                var src = ok ? _eTrial : _e;
+                for (int k = 0; k < m; k++) _eTrainByStructure[_order[k]] = src[k];
+                trainKnown = true;
+            }
+        }
+        if (trainKnown)
+            for (int k = 0; k < _train.Length; k++) _eTrain[k] = _eTrainByStructure[_train[k]];
+        return (accepted, rejected, trainKnown);
+    }
+
+    private Random? _benchShuffle;
+    private double _benchMu;
+
+    /// <summary>For benchmarks: one epoch plus its evaluation (as in <see cref="Run"/>), continuing from the last call.</summary>
+    internal EpochRecord BenchmarkEpoch()
+    {
+        if (_benchShuffle == null) { _benchShuffle = new Random(_opt.Seed); _benchMu = _opt.Mu; }
+        var (acc, rej, known) = Epoch(_benchShuffle, ref _benchMu);
+        return Evaluate(1, _benchMu, Stopwatch.StartNew(), acc, rej, Nn0(_net), known);
+    }
 
     private EpochRecord Evaluate(int epoch, double mu, Stopwatch clock, int acc, int rej, double nn0, bool trainKnown)
     {
