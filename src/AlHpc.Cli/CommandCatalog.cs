@@ -11,5 +11,7 @@ public static class CommandCatalog
     {
         yield return VersionCommand.Create();
         yield return DevicesCommand.Create();
+        yield return ConvertCommand.Create();
+        yield return EvaluateCommand.Create();
     }
 }
