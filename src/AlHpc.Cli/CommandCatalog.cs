@@ -18,5 +18,7 @@ public static class CommandCatalog
         yield return SetupCommand.Create();
         yield return ExportN2p2Command.Create();
         yield return LearnCommand.Create();
+        yield return ConvertCommand.Create();
+        yield return EvaluateCommand.Create();
     }
 }
