@@ -311,6 +311,7 @@ public sealed class ActiveLearningRun
             Mu = t.Mu,
             HoldoutFraction = t.HoldoutFraction,
             WarmStart = t.WarmStart,
+            EarlyStopEpochs = t.EarlyStopEpochs,
             SetupFile = t.SetupFile,
         };
         if (t.EpochsPerStructure > 0)
