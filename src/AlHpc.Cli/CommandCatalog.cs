@@ -18,5 +18,6 @@ public static class CommandCatalog
         yield return SetupCommand.Create();
         yield return ExportN2p2Command.Create();
         yield return LearnCommand.Create();
+        yield return TrainCommand.Create();
     }
 }
