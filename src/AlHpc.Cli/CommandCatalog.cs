@@ -20,5 +20,6 @@ public static class CommandCatalog
         yield return LearnCommand.Create();
         yield return ConvertCommand.Create();
         yield return EvaluateCommand.Create();
+        yield return TrainCommand.Create();
     }
 }
