@@ -13,5 +13,7 @@ public static class CommandCatalog
         yield return DevicesCommand.Create();
         yield return ConvertCommand.Create();
         yield return EvaluateCommand.Create();
+        yield return TestSetCommand.Create();
+        yield return TestSetInfoCommand.Create();
     }
 }
