@@ -21,5 +21,7 @@ public static class CommandCatalog
         yield return ConvertCommand.Create();
         yield return EvaluateCommand.Create();
         yield return TrainCommand.Create();
+        yield return TestSetCommand.Create();
+        yield return TestSetInfoCommand.Create();
     }
 }
