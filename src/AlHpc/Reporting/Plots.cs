@@ -96,12 +96,14 @@ public static class Plots
         EnsureFont();
         if (panels.Count == 0) throw new ArgumentException("no panels", nameof(panels));
         var mp = new Multiplot();
+        var preexisting = mp.GetPlots().ToList(); // a new Multiplot starts with one empty plot
         foreach (var p in panels)
         {
             var plt = new Plot();
             FillParity(plt, p, maxPoints);
             mp.AddPlot(plt);
         }
+        foreach (var old in preexisting) mp.RemovePlot(old);
         mp.Layout = new ScottPlot.MultiplotLayouts.Columns();
         AtomicFile.WriteViaPath(path, tmp => mp.SavePng(tmp, panelWidth * panels.Count, height));
     }
@@ -195,7 +197,13 @@ public static class Plots
         var notes = new List<string>();
         if (panel.Note != null) notes.Add(panel.Note);
         if (shown < total) notes.Add($"showing {shown:N0} of {total:N0} points (random subsample)");
-        if (notes.Count > 0) plt.Add.Annotation(string.Join("\n", notes), Alignment.LowerRight);
+        if (notes.Count > 0)
+        {
+            var a = plt.Add.Annotation(string.Join("\n", notes), Alignment.LowerRight);
+            a.LabelBackgroundColor = Colors.White.WithAlpha(0.85);
+            a.LabelBorderColor = Colors.Gray;
+            a.LabelShadowColor = Colors.Transparent;
+        }
         plt.ShowLegend(Alignment.UpperLeft);
     }
 

@@ -116,6 +116,7 @@ public sealed class TestSetReader : IDisposable
     public static TestSetReader Open(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"test set not found: {path}", path);
+        CheckSuperblock(path);
         NativeFile? file = null;
         try
         {
@@ -133,6 +134,36 @@ public sealed class TestSetReader : IDisposable
         {
             file?.Dispose();
         }
+    }
+
+    private static ReadOnlySpan<byte> Hdf5Signature => [0x89, (byte)'H', (byte)'D', (byte)'F', 0x0d, 0x0a, 0x1a, 0x0a];
+
+    /// <summary>
+    /// The HDF5 superblock at offset 0 stores the end-of-file address; a shorter file was truncated (the
+    /// check the HDF5 C library makes). Not an HDF5 file at all: a clear error before PureHDF sees it.
+    /// </summary>
+    private static void CheckSuperblock(string path)
+    {
+        Span<byte> h = stackalloc byte[48];
+        long length;
+        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            length = fs.Length;
+            int got = fs.ReadAtLeast(h, h.Length, throwOnEndOfStream: false);
+            h = h[..got];
+        }
+        if (h.Length < 8 || !h[..8].SequenceEqual(Hdf5Signature))
+            throw new InputFormatException(path, 0, "not an HDF5 file (no HDF5 signature at the start)");
+        if (h.Length < 9) throw new InputFormatException(path, 0, $"file truncated: {length} bytes, not even a whole HDF5 superblock");
+        int version = h[8];
+        // Offset of the end-of-file address and of the size-of-offsets byte, by superblock version.
+        (int eofAt, int sizeOfOffsetsAt) = version switch { 0 => (40, 13), 1 => (44, 13), 2 or 3 => (28, 9), _ => (-1, -1) };
+        if (eofAt < 0) return; // unknown superblock version: let PureHDF decide
+        if (h.Length < eofAt + 8) throw new InputFormatException(path, 0, $"file truncated: {length} bytes, not even a whole HDF5 superblock");
+        if (h[sizeOfOffsetsAt] != 8) return; // unusual address size: skip the check
+        ulong eof = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(h.Slice(eofAt, 8));
+        if (eof != ulong.MaxValue && eof > (ulong)length)
+            throw new InputFormatException(path, 0, $"file truncated: the HDF5 superblock says {eof} bytes, the file has {length}");
     }
 
     private static TestSetReader Validate(string path, NativeFile file)
@@ -178,6 +209,14 @@ public sealed class TestSetReader : IDisposable
         var ed = energies.Space.Dimensions;
         if (ed.Length != 1 || (long)ed[0] != n) throw Bad($"dataset 'energies' has shape [{string.Join(", ", ed)}], expected [{n}]");
 
+        // PureHDF reads past the end of a truncated file without complaint (zeros): check that every
+        // dataset's bytes lie inside the file.
+        long fileLength = new FileInfo(path).Length;
+        CheckExtent(path, fileLength, positions, "positions");
+        CheckExtent(path, fileLength, energies, "energies");
+        CheckExtent(path, fileLength, offsetsDs, "offsets");
+        if (forces != null) CheckExtent(path, fileLength, forces, "forces");
+
         var meta = new TestSetMetadata
         {
             FormatVersion = version,
@@ -189,6 +228,37 @@ public sealed class TestSetReader : IDisposable
             Seed = file.AttributeExists("seed") ? ReadLong(file, "seed") : null,
         };
         return new TestSetReader(path, file, offsets, positions, energies, forces, meta);
+    }
+
+    private static readonly System.Reflection.PropertyInfo? LayoutProperty =
+        typeof(NativeDataset).GetProperty("InternalDataLayout", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public);
+
+    /// <summary>
+    /// Throws when a contiguous dataset extends past the end of the file. PureHDF does not expose the data
+    /// address publicly: it is read from the layout message by reflection; when that is not possible (another
+    /// PureHDF version), the weaker check "file at least as long as the raw data" is used instead.
+    /// </summary>
+    private static void CheckExtent(string path, long fileLength, NativeDataset ds, string name)
+    {
+        ulong elements = 1;
+        foreach (var d in ds.Space.Dimensions) elements *= d;
+        ulong bytes = elements * (ulong)ds.Type.Size;
+        ulong end = bytes;
+        try
+        {
+            var layout = LayoutProperty?.GetValue(ds);
+            var props = layout?.GetType().GetProperty("Properties")?.GetValue(layout);
+            if (props != null && props.GetType().Name.Contains("Contiguous", StringComparison.Ordinal))
+            {
+                var address = props.GetType().GetProperty("Address")?.GetValue(props);
+                var size = props.GetType().GetProperty("Size")?.GetValue(props);
+                if (address is ulong a && size is ulong sz && a != ulong.MaxValue) end = a + sz;
+            }
+            else if (props != null) end = 0; // compact (inside the header, already parsed) or chunked (read-time errors)
+        }
+        catch (Exception) { /* keep the weaker check */ }
+        if (end > (ulong)fileLength)
+            throw new InputFormatException(path, 0, $"file truncated: dataset '{name}' needs {end} bytes, the file has {fileLength}");
     }
 
     private static string ReadString(NativeFile f, string name) => f.AttributeExists(name) ? f.Attribute(name).Read<string>() ?? "" : "";

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using System.Diagnostics;
+using AlHpc.IO;
+using AlHpc.Potentials;
+using AlHpc.Structures;
+
+namespace AlHpc.Cli.Commands;
+
+/// <summary>alhpc energy FILE [--potential FILE.tersoff] [--forces] [--threads N] -o OUT</summary>
+public static class EnergyCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("file") { Description = "Structures to label: extended XYZ (.xyz/.extxyz, many frames) or aenet XSF (.xsf)." };
+        var potential = new Option<string?>("--potential", "-p") { Description = "LAMMPS pair_style tersoff file (single element). Default: the built-in ML-BOP." };
+        var forces = new Option<bool>("--forces", "-f") { Description = "Also compute forces (eV/A) and write them as the forces columns." };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (-1: all cores).", DefaultValueFactory = _ => -1 };
+        var output = new Option<string>("--output", "-o") { Description = "Output file: extended XYZ with energy= (eV) and, with --forces, forces (.xsf for one structure).", Required = true };
+        var cmd = new Command("energy", "Compute energies (eV) and optionally forces (eV/A) of every structure in a file, on all cores.");
+        cmd.Arguments.Add(input);
+        cmd.Options.Add(potential);
+        cmd.Options.Add(forces);
+        cmd.Options.Add(threads);
+        cmd.Options.Add(output);
+        AddModelOptions(cmd, out var model);
+        cmd.SetAction(pr => ExitCodes.Guard(() =>
+        {
+            string inPath = pr.GetValue(input)!, outPath = pr.GetValue(output)!;
+            int nThreads = pr.GetValue(threads);
+            if (nThreads == 0 || nThreads < -1) throw new UsageException("--threads must be -1 (all cores) or a positive number");
+            StructureFile.FormatOf(outPath); // fail before any work on a bad extension
+            var pot = PotentialLoader.Load(pr.GetValue(potential), model is null ? null : pr.GetValue(model));
+            bool withForces = pr.GetValue(forces);
+
+            var clusters = StructureFile.Read(inPath).ToList();
+            var batch = ClusterBatch.FromClusters(clusters);
+            var clock = Stopwatch.StartNew();
+            using (var progress = new ConsoleProgress("energy", batch.ClusterCount, "clusters"))
+                new BatchEvaluator(pot, nThreads).Label(batch, withForces, progress.Report);
+            double secs = clock.Elapsed.TotalSeconds;
+            for (int c = 0; c < clusters.Count; c++)
+            {
+                clusters[c].Energy = batch.Energies[c];
+                clusters[c].Forces = withForces ? batch.ForcesOf(c).ToArray() : null;
+            }
+            StructureFile.Write(outPath, clusters);
+            Console.Error.WriteLine($"alhpc energy: {batch.ClusterCount} structures, {batch.AtomCount} beads, {pot.Name}, " +
+                $"{secs:F3} s ({(secs > 0 ? batch.AtomCount / secs : 0):G4} beads/s) -> {outPath}");
+            return ExitCodes.Success;
+        }));
+        return cmd;
+    }
+
+    /// <summary>Hook for options that select other kinds of models (see <see cref="PotentialLoader"/>); none yet.</summary>
+    internal static void AddModelOptions(Command cmd, out Option<string?>? model) => model = null;
+}

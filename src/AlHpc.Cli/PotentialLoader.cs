@@ -1,0 +1,24 @@
+using AlHpc.Potentials;
+
+namespace AlHpc.Cli;
+
+/// <summary>
+/// Picks the potential of a command: the one place where CLI options become an <see cref="IPotential"/>.
+/// Extend it here (e.g. a trained network from --model) so every command gets the new kind at once.
+/// </summary>
+public static class PotentialLoader
+{
+    /// <summary>
+    /// <paramref name="potentialFile"/>: a LAMMPS pair_style tersoff file; <paramref name="modelFile"/>: a trained
+    /// model. Neither: the built-in ML-BOP reference. Both: a usage error (exit 2).
+    /// </summary>
+    public static IPotential Load(string? potentialFile, string? modelFile = null)
+    {
+        if (potentialFile != null && modelFile != null)
+            throw new UsageException("give either --potential or --model, not both");
+        if (modelFile != null)
+            throw new UsageException("--model is not supported by this build");
+        if (potentialFile != null) return TersoffPotential.Load(potentialFile);
+        return TersoffPotential.MlBop;
+    }
+}
