@@ -7,7 +7,7 @@ using AlHpc.Structures;
 
 namespace AlHpc.Cli.Commands;
 
-/// <summary>alhpc energy FILE [--potential FILE.tersoff] [--forces] [--threads N] -o OUT</summary>
+/// <summary>alhpc energy FILE [--potential FILE.tersoff | --model MODEL] [--forces] [--threads N] -o OUT</summary>
 public static class EnergyCommand
 {
     public static Command Create()
@@ -56,6 +56,10 @@ public static class EnergyCommand
         return cmd;
     }
 
-    /// <summary>Hook for options that select other kinds of models (see <see cref="PotentialLoader"/>); none yet.</summary>
-    internal static void AddModelOptions(Command cmd, out Option<string?>? model) => model = null;
+    /// <summary>Options that select other kinds of models (see <see cref="PotentialLoader"/>): --model, a trained network.</summary>
+    internal static void AddModelOptions(Command cmd, out Option<string?>? model)
+    {
+        model = new Option<string?>("--model", "-m") { Description = "A trained network model file (alhpc JSON model) instead of a Tersoff potential." };
+        cmd.Options.Add(model);
+    }
 }
