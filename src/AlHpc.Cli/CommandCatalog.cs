@@ -13,5 +13,15 @@ public static class CommandCatalog
         yield return DevicesCommand.Create();
         yield return EnergyCommand.Create();
         yield return MinimizeCommand.Create();
+        yield return SampleCommand.Create();
+        yield return DescriptorsCommand.Create();
+        yield return SetupCommand.Create();
+        yield return ExportN2p2Command.Create();
+        yield return LearnCommand.Create();
+        yield return ConvertCommand.Create();
+        yield return EvaluateCommand.Create();
+        yield return TrainCommand.Create();
+        yield return TestSetCommand.Create();
+        yield return TestSetInfoCommand.Create();
     }
 }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using AlHpc.OpenCL.Native;
+using AlHpc.Potentials;
 using AlHpc.Structures;
 
 namespace AlHpc.OpenCL.Workloads;
@@ -9,7 +9,7 @@ namespace AlHpc.OpenCL.Workloads;
 /// <see cref="ClusterBatch"/> in one launch per kernel: neighbour lists, per-atom terms, per-cluster sums,
 /// force gather. The kernel is kernels/tersoff.cl. Not thread safe; device buffers are reused (grow only).
 /// </summary>
-public sealed class OpenClTersoff : IDisposable
+public sealed class OpenClTersoff : IBatchEnergyEvaluator
 {
     private readonly ClDeviceContext _ctx;
     private readonly ClBatchGeometry _geo;
@@ -38,6 +38,16 @@ public sealed class OpenClTersoff : IDisposable
         _forces = ctx.CreateBuffer(8);
     }
 
+    /// <summary>The same potential as the CPU path's <see cref="TersoffPotential"/>.</summary>
+    public OpenClTersoff(ClDeviceContext ctx, TersoffParameters p)
+        : this(ctx, [p.M, p.Gamma, p.Lambda3, p.C, p.D, p.CosTheta0, p.N, p.Beta, p.Lambda2, p.B, p.R, p.BigD, p.Lambda1, p.A])
+    {
+    }
+
+    public string DeviceDescription => $"OpenCL {_ctx.Device.Spec} {_ctx.Device.Name} ({_ctx.Precision.ToString().ToLowerInvariant()})";
+
+    void IBatchEnergyEvaluator.Evaluate(ClusterBatch batch, double[] energies, double[]? forces, Action<long, long>? progress) => Evaluate(batch, energies, forces, progress);
+
     /// <summary>The 14 parameters in LAMMPS order.</summary>
     public double[] Parameters { get; }
 
@@ -46,31 +56,29 @@ public sealed class OpenClTersoff : IDisposable
 
     public ClBatchGeometry Geometry => _geo;
 
-    /// <summary>Reads the single "O O O" line of a LAMMPS tersoff file (comments with #).</summary>
-    public static double[] ParseLammps(string text)
-    {
-        foreach (var raw in text.Split('\n'))
-        {
-            var line = raw.Split('#')[0].Trim();
-            if (line.Length == 0) continue;
-            var t = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (t.Length != 17) throw new FormatException($"a tersoff line has 17 fields (3 elements + 14 numbers), got {t.Length}");
-            return t.Skip(3).Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        }
-        throw new FormatException("no tersoff parameter line");
-    }
-
     /// <summary>
     /// Energies (eV, one per cluster) and, when <paramref name="forces"/> is not empty, forces (eV/A,
     /// flat like batch.Positions) of every cluster of the batch.
     /// </summary>
-    public void Evaluate(ClusterBatch batch, Span<double> energies, Span<double> forces)
+    /// <param name="progress">Called with (clusters done, total) after each launch group (batches above ~2^18 atoms are split).</param>
+    public void Evaluate(ClusterBatch batch, Span<double> energies, Span<double> forces, Action<long, long>? progress = null)
     {
         if (energies.Length < batch.ClusterCount) throw new ArgumentException("one energy per cluster", nameof(energies));
         if (!forces.IsEmpty && forces.Length < batch.Positions.Length) throw new ArgumentException("forces too short", nameof(forces));
         if (batch.ClusterCount == 0) return;
-        _geo.Upload(batch);
-        int n = batch.AtomCount, nc = batch.ClusterCount;
+        var chunks = ClBatchGeometry.Chunks(batch, _geo.MaxAtomsPerLaunch(3L * _ctx.AccSize * _geo.Stride));
+        for (int k = 0; k + 1 < chunks.Count; k++)
+        {
+            int c0 = chunks[k], c1 = chunks[k + 1], a0 = batch.Offsets[c0], a1 = batch.Offsets[c1];
+            _geo.Upload(batch, c0, c1);
+            EvaluateUploaded(energies[c0..c1], forces.IsEmpty ? forces : forces[(3 * a0)..(3 * a1)]);
+            progress?.Invoke(c1, batch.ClusterCount);
+        }
+    }
+
+    private void EvaluateUploaded(Span<double> energies, Span<double> forces)
+    {
+        int n = _geo.AtomCount, nc = _geo.ClusterCount;
         while (true)
         {
             int stride = _geo.Stride;

@@ -41,6 +41,12 @@ public sealed class NnModel
     /// <summary>Standard deviation of each raw descriptor (1 where it was 0).</summary>
     public double[] DescriptorStd { get; }
 
+    /// <summary>Smallest value of each raw descriptor over the training set (optional; n2p2's scaling.data wants it).</summary>
+    public double[]? DescriptorMin { get; set; }
+
+    /// <summary>Largest value of each raw descriptor over the training set (optional).</summary>
+    public double[]? DescriptorMax { get; set; }
+
     /// <summary>Network output units per eV (per atom).</summary>
     public double EnergyScale { get; set; } = 1.0;
 
@@ -78,6 +84,8 @@ public sealed class NnModel
             EnergyShift = EnergyShift,
             IsolatedAtomEnergy = IsolatedAtomEnergy,
             AnchorIsolatedAtom = AnchorIsolatedAtom,
+            DescriptorMin = (double[]?)DescriptorMin?.Clone(),
+            DescriptorMax = (double[]?)DescriptorMax?.Clone(),
         };
         foreach (var kv in Provenance) m.Provenance[kv.Key] = kv.Value;
         return m;

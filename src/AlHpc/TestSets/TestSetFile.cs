@@ -33,8 +33,15 @@ public static class TestSetFile
         return ext is ".h5" or ".hdf5" or ".hdf";
     }
 
-    /// <summary>Writes the batch atomically (temporary file in the same folder, then rename).</summary>
-    public static void Write(string path, ClusterBatch batch, TestSetMetadata? metadata = null)
+    /// <summary>Dataset names of the format itself (extra per-cluster columns must use others).</summary>
+    public static IReadOnlySet<string> ReservedNames { get; } = new HashSet<string> { "positions", "energies", "offsets", "sizes", "forces" };
+
+    /// <summary>
+    /// Writes the batch atomically (temporary file in the same folder, then rename). Optional
+    /// <paramref name="clusterColumns"/>: extra per-cluster float64 datasets [n] (e.g. "temperature_K"),
+    /// read back with <see cref="TestSetReader.ReadColumn"/>.
+    /// </summary>
+    public static void Write(string path, ClusterBatch batch, TestSetMetadata? metadata = null, IReadOnlyDictionary<string, double[]>? clusterColumns = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.ClusterCount == 0) throw new ArgumentException("a test set needs at least one cluster", nameof(batch));
@@ -69,6 +76,14 @@ public static class TestSetFile
         file["offsets"] = new H5Dataset(offsets, fileDims: [(ulong)(n + 1)]);
         file["sizes"] = new H5Dataset(sizes, fileDims: [(ulong)n]);
         if (batch.Forces is { } f) file["forces"] = new H5Dataset(f, fileDims: [natoms, 3UL]);
+        if (clusterColumns != null)
+            foreach (var (name, values) in clusterColumns)
+            {
+                if (ReservedNames.Contains(name) || string.IsNullOrWhiteSpace(name) || name.Contains('/'))
+                    throw new ArgumentException($"'{name}' cannot name an extra column", nameof(clusterColumns));
+                if (values.Length != n) throw new ArgumentException($"column '{name}' has {values.Length} values for {n} clusters", nameof(clusterColumns));
+                file[name] = new H5Dataset(values, fileDims: [(ulong)n]);
+            }
 
         AtomicFile.WriteViaPath(path, tmp => file.Write(tmp));
     }
@@ -116,6 +131,7 @@ public sealed class TestSetReader : IDisposable
     public static TestSetReader Open(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"test set not found: {path}", path);
+        CheckSuperblock(path);
         NativeFile? file = null;
         try
         {
@@ -133,6 +149,36 @@ public sealed class TestSetReader : IDisposable
         {
             file?.Dispose();
         }
+    }
+
+    private static ReadOnlySpan<byte> Hdf5Signature => [0x89, (byte)'H', (byte)'D', (byte)'F', 0x0d, 0x0a, 0x1a, 0x0a];
+
+    /// <summary>
+    /// The HDF5 superblock at offset 0 stores the end-of-file address; a shorter file was truncated (the
+    /// check the HDF5 C library makes). Not an HDF5 file at all: a clear error before PureHDF sees it.
+    /// </summary>
+    private static void CheckSuperblock(string path)
+    {
+        Span<byte> h = stackalloc byte[48];
+        long length;
+        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            length = fs.Length;
+            int got = fs.ReadAtLeast(h, h.Length, throwOnEndOfStream: false);
+            h = h[..got];
+        }
+        if (h.Length < 8 || !h[..8].SequenceEqual(Hdf5Signature))
+            throw new InputFormatException(path, 0, "not an HDF5 file (no HDF5 signature at the start)");
+        if (h.Length < 9) throw new InputFormatException(path, 0, $"file truncated: {length} bytes, not even a whole HDF5 superblock");
+        int version = h[8];
+        // Offset of the end-of-file address and of the size-of-offsets byte, by superblock version.
+        (int eofAt, int sizeOfOffsetsAt) = version switch { 0 => (40, 13), 1 => (44, 13), 2 or 3 => (28, 9), _ => (-1, -1) };
+        if (eofAt < 0) return; // unknown superblock version: let PureHDF decide
+        if (h.Length < eofAt + 8) throw new InputFormatException(path, 0, $"file truncated: {length} bytes, not even a whole HDF5 superblock");
+        if (h[sizeOfOffsetsAt] != 8) return; // unusual address size: skip the check
+        ulong eof = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(h.Slice(eofAt, 8));
+        if (eof != ulong.MaxValue && eof > (ulong)length)
+            throw new InputFormatException(path, 0, $"file truncated: the HDF5 superblock says {eof} bytes, the file has {length}");
     }
 
     private static TestSetReader Validate(string path, NativeFile file)
@@ -178,6 +224,14 @@ public sealed class TestSetReader : IDisposable
         var ed = energies.Space.Dimensions;
         if (ed.Length != 1 || (long)ed[0] != n) throw Bad($"dataset 'energies' has shape [{string.Join(", ", ed)}], expected [{n}]");
 
+        // PureHDF reads past the end of a truncated file without complaint (zeros): check that every
+        // dataset's bytes lie inside the file.
+        long fileLength = new FileInfo(path).Length;
+        CheckExtent(path, fileLength, positions, "positions");
+        CheckExtent(path, fileLength, energies, "energies");
+        CheckExtent(path, fileLength, offsetsDs, "offsets");
+        if (forces != null) CheckExtent(path, fileLength, forces, "forces");
+
         var meta = new TestSetMetadata
         {
             FormatVersion = version,
@@ -191,6 +245,37 @@ public sealed class TestSetReader : IDisposable
         return new TestSetReader(path, file, offsets, positions, energies, forces, meta);
     }
 
+    private static readonly System.Reflection.PropertyInfo? LayoutProperty =
+        typeof(NativeDataset).GetProperty("InternalDataLayout", System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public);
+
+    /// <summary>
+    /// Throws when a contiguous dataset extends past the end of the file. PureHDF does not expose the data
+    /// address publicly: it is read from the layout message by reflection; when that is not possible (another
+    /// PureHDF version), the weaker check "file at least as long as the raw data" is used instead.
+    /// </summary>
+    private static void CheckExtent(string path, long fileLength, NativeDataset ds, string name)
+    {
+        ulong elements = 1;
+        foreach (var d in ds.Space.Dimensions) elements *= d;
+        ulong bytes = elements * (ulong)ds.Type.Size;
+        ulong end = bytes;
+        try
+        {
+            var layout = LayoutProperty?.GetValue(ds);
+            var props = layout?.GetType().GetProperty("Properties")?.GetValue(layout);
+            if (props != null && props.GetType().Name.Contains("Contiguous", StringComparison.Ordinal))
+            {
+                var address = props.GetType().GetProperty("Address")?.GetValue(props);
+                var size = props.GetType().GetProperty("Size")?.GetValue(props);
+                if (address is ulong a && size is ulong sz && a != ulong.MaxValue) end = a + sz;
+            }
+            else if (props != null) end = 0; // compact (inside the header, already parsed) or chunked (read-time errors)
+        }
+        catch (Exception) { /* keep the weaker check */ }
+        if (end > (ulong)fileLength)
+            throw new InputFormatException(path, 0, $"file truncated: dataset '{name}' needs {end} bytes, the file has {fileLength}");
+    }
+
     private static string ReadString(NativeFile f, string name) => f.AttributeExists(name) ? f.Attribute(name).Read<string>() ?? "" : "";
 
     private static long ReadLong(NativeFile f, string name)
@@ -198,6 +283,36 @@ public sealed class TestSetReader : IDisposable
         var a = f.Attribute(name);
         try { return a.Read<long>(); }
         catch (Exception) { return a.Read<int>(); }
+    }
+
+    /// <summary>Names of the extra per-cluster columns in the file (datasets of shape [n] other than the format's own).</summary>
+    public IReadOnlyList<string> ColumnNames()
+    {
+        var names = new List<string>();
+        foreach (var child in _file.Children())
+        {
+            if (TestSetFile.ReservedNames.Contains(child.Name) || child is not NativeDataset ds) continue;
+            var d = ds.Space.Dimensions;
+            if (d.Length == 1 && (long)d[0] == ClusterCount) names.Add(child.Name);
+        }
+        return names;
+    }
+
+    /// <summary>An extra per-cluster column as float64 [n], or null when the file has none of that name.</summary>
+    public double[]? ReadColumn(string name)
+    {
+        if (!_file.LinkExists(name)) return null;
+        try
+        {
+            var ds = (NativeDataset)_file.Dataset(name);
+            var d = ds.Space.Dimensions;
+            if (d.Length != 1 || (long)d[0] != ClusterCount) throw new InputFormatException(_path, 0, $"column '{name}' has shape [{string.Join(", ", d)}], expected [{ClusterCount}]");
+            return ds.Read<double[]>();
+        }
+        catch (Exception ex) when (ex is not InputFormatException and not OutOfMemoryException)
+        {
+            throw new InputFormatException(_path, 0, $"cannot read column '{name}' ({ex.GetType().Name}: {ex.Message})", ex);
+        }
     }
 
     /// <summary>Reads every cluster.</summary>

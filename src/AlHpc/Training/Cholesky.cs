@@ -52,12 +52,12 @@ public static class Cholesky
     /// <summary>
     /// Factorizes <paramref name="a"/> (lower triangle of an SPD matrix), keeping a copy of its lower
     /// triangle in <paramref name="backup"/> (n*n). If the plain factorization fails, retries with a
-    /// growing diagonal jitter: tau = 1e-12 * (mean |diagonal| or 1), multiplied by 100 per attempt, up to
+    /// growing diagonal jitter: tau = 1e-12 * (mean |diagonal| or 1), multiplied by 100 per attempt (at most 1e-4 relative by default), up to
     /// <paramref name="maxAttempts"/> attempts. Returns the jitter added (0 when none was needed).
     /// Throws <see cref="CholeskyException"/> when every attempt fails (e.g. NaN entries or a strongly
     /// indefinite matrix).
     /// </summary>
-    public static double FactorWithJitter(Span<double> a, int n, Span<double> backup, int maxAttempts = 8)
+    public static double FactorWithJitter(Span<double> a, int n, Span<double> backup, int maxAttempts = 5)
     {
         if (backup.Length < n * n) throw new ArgumentException("backup span shorter than n*n", nameof(backup));
         for (int i = 0; i < n; i++) a.Slice(i * n, i + 1).CopyTo(backup.Slice(i * n, i + 1));

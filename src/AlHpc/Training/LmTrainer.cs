@@ -41,6 +41,13 @@ public static class LmTrainer
         return session.Run(progress, cancellation);
     }
 
+    /// <summary>For tests: a session to drive directly (see its test hooks).</summary>
+    internal static LmSession CreateSession(TrainingSet set, TrainerOptions options, NnModel? init = null)
+    {
+        options.Validate();
+        return new LmSession(set, options, init);
+    }
+
     /// <summary>
     /// The seeded held-out split used by <see cref="Train"/>: n_hold = 0 for one structure (or fraction 0),
     /// otherwise round(fraction * n) clamped to [1, n - 1]. Both index lists ascending.
@@ -131,6 +138,10 @@ internal sealed class LmSession : IDisposable
     private readonly int[] _order;
     private readonly LevenbergMarquardt _lm;
     private readonly Action<int> _chunkJob;
+    private readonly BatchEvaluator[] _evalsNet;
+    private readonly BatchEvaluator[] _evalsTrial;
+    private BatchEvaluator[] _evals = [];
+    private readonly double[] _pred = [];    // predictions from TrainerOptions.JacobianBuilder
 
     // current parallel job
     private int[] _jobRows = [];
@@ -216,9 +227,42 @@ internal sealed class LmSession : IDisposable
         _order = (int[])_train.Clone();
         _lm = new LevenbergMarquardt(Math.Max(1, _batch), _p, _threads);
         _chunkJob = RunChunk;
+        if (opt.JacobianBuilder is { } jb)
+        {
+            jb.SetData(set.Descriptors, set.Offsets, _f, _model.DescriptorMean, _model.DescriptorStd);
+            _pred = new double[Math.Max(_batch, Math.Max(_train.Length, _hold.Length))];
+        }
+        int block = Math.Max(512, maxAtoms);
+        _evalsNet = new BatchEvaluator[_threads];
+        _evalsTrial = new BatchEvaluator[_threads];
+        for (int t = 0; t < _threads; t++)
+        {
+            _evalsNet[t] = new BatchEvaluator(_net, block, block);
+            _evalsTrial[t] = new BatchEvaluator(_trialNet, block, block);
+        }
     }
 
     public void Dispose() { }
+
+    // ---- test hooks ----
+    internal double[] JacobianBuffer => _jac;
+    internal NeuralNetwork Net => _net;
+    internal int[] TrainIndices => _train;
+    internal int[] HoldoutIndices => _hold;
+    internal double Scale => _scale;
+    internal NnModel Model => _model;
+
+    /// <summary>Called for every trial: (rows, start, count, weights before, trial weights, accepted), before the weights change.</summary>
+    internal Action<int[], int, int, double[], double[], bool>? TrialObserver { get; set; }
+
+    internal void ComputeResiduals(int[] rows, double[] e) => RunJob(jacobian: false, rows, 0, rows.Length, _net, Nn0(_net), e);
+
+    internal void ComputeJacobian(int[] rows, double[] e)
+    {
+        if (rows.Length > _e.Length) throw new ArgumentException("more rows than the batch buffer");
+        double nn0 = Nn0Gradient(_net);
+        RunJob(jacobian: true, rows, 0, rows.Length, _net, nn0, e);
+    }
 
     private static (double[] Mean, double[] Std) DescriptorStatistics(TrainingSet set, int[] structures)
     {
@@ -265,48 +309,7 @@ internal sealed class LmSession : IDisposable
         for (int epoch = 1; epoch <= _opt.Epochs; epoch++)
         {
             ct.ThrowIfCancellationRequested();
-            shuffle.Shuffle(_order);
-            int accepted = 0, rejected = 0;
-            bool fullBatch = _batch == _train.Length;
-            bool trainKnown = false;
-            for (int start = 0; start < _order.Length; start += _batch)
-            {
-                int m = Math.Min(_batch, _order.Length - start);
-                nn0 = Nn0Gradient(_net);
-                RunJob(jacobian: true, _order, start, m, _net, nn0, _e);
-                double sse0 = SumSquares(_e.AsSpan(0, m));
-                _lm.Prepare(_jac, m, _e.AsSpan(0, m), _opt.Form);
-                bool ok = false;
-                for (int attempt = 0; attempt <= _opt.MaxRetries; attempt++)
-                {
-                    _lm.Solve(mu, _dw);
-                    var w = _net.Weights;
-                    var wt = _trialNet.Weights;
-                    for (int k = 0; k < _p; k++) wt[k] = w[k] + _dw[k];
-                    double nn0t = Nn0(_trialNet);
-                    RunJob(jacobian: false, _order, start, m, _trialNet, nn0t, _eTrial);
-                    double sse = SumSquares(_eTrial.AsSpan(0, m));
-                    if (double.IsFinite(sse) && sse <= sse0)
-                    {
-                        Array.Copy(wt, w, _p);
-                        mu = Math.Max(mu / _opt.MuAdjust, _opt.MuMin);
-                        accepted++;
-                        ok = true;
-                        break;
-                    }
-                    mu = Math.Min(mu * _opt.MuAdjust, _opt.MuMax);
-                    rejected++;
-                }
-                if (fullBatch)
-                {
-                    // the batch is the whole (shuffled) training split: its residuals at the final weights are known
-                    var src = ok ? _eTrial : _e;
-                    for (int k = 0; k < m; k++) _eTrainByStructure[_order[k]] = src[k];
-                    trainKnown = true;
-                }
-            }
-            if (trainKnown)
-                for (int k = 0; k < _train.Length; k++) _eTrain[k] = _eTrainByStructure[_train[k]];
+            var (accepted, rejected, trainKnown) = Epoch(shuffle, ref mu);
             rec = Evaluate(epoch, mu, clock, accepted, rejected, Nn0(_net), trainKnown);
             curve.Add(rec);
             progress?.Invoke(rec);
@@ -331,7 +334,9 @@ internal sealed class LmSession : IDisposable
         model.EnergyScale = _scale;
         model.EnergyShift = _anchor ? _model.IsolatedAtomEnergy - Nn0(model.Network) / _scale : _centre;
         model.Provenance["trainer"] = "AlHpc Levenberg-Marquardt";
-        model.Provenance["training_set_sha256_16"] = _set.ContentHash();
+        model.Provenance[ModelFile.Keys.TrainingSetHash] = _set.ContentHash();
+        model.Provenance[ModelFile.Keys.Created] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        model.Provenance[ModelFile.Keys.ProgramVersion] = ModelFile.ProgramVersion;
         model.Provenance["structures_train"] = _train.Length.ToString(CultureInfo.InvariantCulture);
         model.Provenance["structures_holdout"] = _hold.Length.ToString(CultureInfo.InvariantCulture);
         model.Provenance["epochs_run"] = (curve.Count - 1).ToString(CultureInfo.InvariantCulture);
@@ -345,6 +350,67 @@ internal sealed class LmSession : IDisposable
         return new TrainingResult(model, bestEpoch, bestRec, curve, _train, _hold, _batch, stoppedEarly, clock.Elapsed.TotalSeconds);
     }
 
+
+    /// <summary>One epoch of LM steps over the shuffled training split; (accepted, rejected, training residuals known).</summary>
+    private (int Accepted, int Rejected, bool TrainKnown) Epoch(Random shuffle, ref double mu)
+    {
+        shuffle.Shuffle(_order);
+        int accepted = 0, rejected = 0;
+        bool fullBatch = _batch == _train.Length;
+        bool trainKnown = false;
+        for (int start = 0; start < _order.Length; start += _batch)
+        {
+            int m = Math.Min(_batch, _order.Length - start);
+            double nn0 = Nn0Gradient(_net);
+            RunJob(jacobian: true, _order, start, m, _net, nn0, _e);
+            double sse0 = SumSquares(_e.AsSpan(0, m));
+            _lm.Prepare(_jac, m, _e.AsSpan(0, m), _opt.Form);
+            bool ok = false;
+            for (int attempt = 0; attempt <= _opt.MaxRetries; attempt++)
+            {
+                _lm.Solve(mu, _dw);
+                var w = _net.Weights;
+                var wt = _trialNet.Weights;
+                for (int k = 0; k < _p; k++) wt[k] = w[k] + _dw[k];
+                double nn0t = Nn0(_trialNet);
+                RunJob(jacobian: false, _order, start, m, _trialNet, nn0t, _eTrial);
+                double sse = SumSquares(_eTrial.AsSpan(0, m));
+                bool accept = double.IsFinite(sse) && sse <= sse0;
+                TrialObserver?.Invoke(_order, start, m, w, wt, accept);
+                if (accept)
+                {
+                    Array.Copy(wt, w, _p);
+                    mu = Math.Max(mu / _opt.MuAdjust, _opt.MuMin);
+                    accepted++;
+                    ok = true;
+                    break;
+                }
+                mu = Math.Min(mu * _opt.MuAdjust, _opt.MuMax);
+                rejected++;
+            }
+            if (fullBatch)
+            {
+                // the batch is the whole (shuffled) training split: its residuals at the final weights are known
+                var src = ok ? _eTrial : _e;
+                for (int k = 0; k < m; k++) _eTrainByStructure[_order[k]] = src[k];
+                trainKnown = true;
+            }
+        }
+        if (trainKnown)
+            for (int k = 0; k < _train.Length; k++) _eTrain[k] = _eTrainByStructure[_train[k]];
+        return (accepted, rejected, trainKnown);
+    }
+
+    private Random? _benchShuffle;
+    private double _benchMu;
+
+    /// <summary>For benchmarks: one epoch plus its evaluation (as in <see cref="Run"/>), continuing from the last call.</summary>
+    internal EpochRecord BenchmarkEpoch()
+    {
+        if (_benchShuffle == null) { _benchShuffle = new Random(_opt.Seed); _benchMu = _opt.Mu; }
+        var (acc, rej, known) = Epoch(_benchShuffle, ref _benchMu);
+        return Evaluate(1, _benchMu, Stopwatch.StartNew(), acc, rej, Nn0(_net), known);
+    }
 
     private EpochRecord Evaluate(int epoch, double mu, Stopwatch clock, int acc, int rej, double nn0, bool trainKnown)
     {
@@ -396,6 +462,14 @@ internal sealed class LmSession : IDisposable
     private void RunJob(bool jacobian, int[] rows, int start, int count, NeuralNetwork net, double nn0, double[] output)
     {
         if (count == 0) return;
+        if (_opt.JacobianBuilder is { } jb)
+        {
+            // device path: predictions p_k (and rows de/dw) from the builder; residual e = y - p
+            var rowSpan = rows.AsSpan(start, count);
+            jb.Compute(net, rowSpan, _anchor, _pred.AsSpan(0, count), jacobian ? _jac.AsSpan(0, count * _p) : Span<double>.Empty);
+            for (int k = 0; k < count; k++) output[k] = _y[rowSpan[k]] - _pred[k];
+            return;
+        }
         _jobJacobian = jacobian;
         _jobRows = rows;
         _jobStart = start;
@@ -403,6 +477,8 @@ internal sealed class LmSession : IDisposable
         _jobNet = net;
         _jobNn0 = nn0;
         _jobOut = output;
+        _evals = ReferenceEquals(net, _net) ? _evalsNet : ReferenceEquals(net, _trialNet) ? _evalsTrial
+            : throw new InvalidOperationException("unknown network");
         // below ~200 atoms a parallel dispatch costs more than it saves
         int chunks = Math.Min(_threads, count);
         if (count * _set.MaxStructureSize < 200) chunks = 1;
@@ -414,6 +490,51 @@ internal sealed class LmSession : IDisposable
     private void RunChunk(int c)
     {
         int lo = _jobCount * c / _jobChunks, hi = _jobCount * (c + 1) / _jobChunks;
+        if (UseReferencePath) { RunChunkReference(c, lo, hi); return; }
+        var ev = _evals[c];
+        ev.Clear();
+        int first = lo;
+        for (int k = lo; k < hi; k++)
+        {
+            int s = _jobRows[_jobStart + k];
+            int a0 = _set.Offsets[s], n = _set.Offsets[s + 1] - a0;
+            var xs = _x.AsSpan(a0 * _f, n * _f);
+            if (!ev.TryAdd(xs, n))
+            {
+                FlushBlock(ev, first, k);
+                ev.Clear();
+                ev.TryAdd(xs, n);
+                first = k;
+            }
+        }
+        FlushBlock(ev, first, hi);
+    }
+
+    private void FlushBlock(BatchEvaluator ev, int k0, int k1)
+    {
+        if (k1 <= k0) return;
+        ev.Forward();
+        for (int j = 0; j < k1 - k0; j++)
+        {
+            int s = _jobRows[_jobStart + k0 + j];
+            _jobOut[k0 + j] = _y[s] - (ev.MeanOutput(j) - _jobNn0);
+        }
+        if (!_jobJacobian) return;
+        ev.Backward();
+        for (int j = 0; j < k1 - k0; j++)
+        {
+            int s = _jobRows[_jobStart + k0 + j];
+            var row = _jac.AsSpan((k0 + j) * _p, _p);
+            if (_anchor) _g0.CopyTo(row); else row.Clear();
+            ev.AccumulateGradient(j, -1.0 / _set.SizeOf(s), row);
+        }
+    }
+
+    /// <summary>For tests: evaluate with <see cref="NeuralNetwork"/>'s plain per-atom passes instead of <see cref="BatchEvaluator"/>.</summary>
+    internal bool UseReferencePath { get; set; }
+
+    private void RunChunkReference(int c, int lo, int hi)
+    {
         var ws = _ws[c];
         var outBuf = _outBuf[c];
         var coeff = _coeffBuf[c];

@@ -1,4 +1,5 @@
 using AlHpc.Descriptors;
+using AlHpc.Structures;
 
 namespace AlHpc.Training;
 
@@ -51,6 +52,22 @@ public sealed class TrainingSet
     public int AtomCount => Offsets[^1];
     public int SizeOf(int s) => Offsets[s + 1] - Offsets[s];
     public int MaxStructureSize { get { int m = 0; for (int s = 0; s < StructureCount; s++) m = Math.Max(m, SizeOf(s)); return m; } }
+
+    /// <summary>
+    /// Descriptors of every cluster of <paramref name="batch"/> (computed once, on all cores unless
+    /// <paramref name="maxDegreeOfParallelism"/> says otherwise) with the batch's reference energies.
+    /// Throws <see cref="ArgumentException"/> naming the first structure without a finite energy or without atoms.
+    /// </summary>
+    public static TrainingSet FromClusters(ClusterBatch batch, DescriptorSetup setup, string[]? ids = null, int maxDegreeOfParallelism = -1)
+    {
+        for (int c = 0; c < batch.ClusterCount; c++)
+        {
+            if (!double.IsFinite(batch.Energies[c])) throw new ArgumentException($"structure {c} has no reference energy");
+            if (batch.SizeOf(c) == 0) throw new ArgumentException($"structure {c} has no atoms");
+        }
+        var values = new BatchDescriptors(setup).ComputeValues(batch, maxDegreeOfParallelism);
+        return new TrainingSet(setup, values, (int[])batch.Offsets.Clone(), (double[])batch.Energies.Clone(), ids);
+    }
 
     /// <summary>The structures at <paramref name="indices"/>, in that order (copies).</summary>
     public TrainingSet Subset(IReadOnlyList<int> indices)

@@ -60,25 +60,27 @@ public class MetropolisTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The dimer distance follows p(r) ∝ r^2 exp(-V(r)/kT) below the 4.0 A criterion (ML-BOP dimer,
-    /// overlap guard 1.0 A). Test: Kolmogorov-Smirnov distance D &lt; 0.015 from 60,000 production cycles
+    /// The dimer distance follows p(r) ∝ r^2 exp(-V(r)/kT) below the 4.0 A criterion (ML-BOP dimer through
+    /// the library's Tersoff backend, and through a pair potential; V(r) for the expected CDF is written out
+    /// independently in <see cref="McTestModels.MlBopDimer"/>; overlap guard 1.0 A). Test: Kolmogorov-Smirnov distance D &lt; 0.015 from 60,000 production cycles
     /// (seed fixed); correlated samples make the noise a few times the i.i.d. 1/sqrt(n) ≈ 0.004; measured 0.002-0.005. Power: the
     /// same samples are farther than 0.015 from the exact CDF at a temperature 20 % off.
     /// At 300 K the bond is harmonic-like; at 2000 K a large share of samples lies on the V = 0 plateau between
     /// the cutoff (3.55 A) and the criterion (4.0 A), which tests the criterion boundary.
     /// </summary>
     [Theory]
-    [InlineData(300.0)]
-    [InlineData(2000.0)]
-    public void DimerDistanceDistributionIsExact(double temperatureK)
+    [InlineData(300.0, "tersoff")]
+    [InlineData(2000.0, "tersoff")]
+    [InlineData(2000.0, "pair")]
+    public void DimerDistanceDistributionIsExact(double temperatureK, string backendKind)
     {
-        var pot = McTestModels.MlBopDimerPair();
+        IPotential pot = backendKind == "tersoff" ? TersoffPotential.MlBop : McTestModels.MlBopDimerPair();
         var r = SampleDimerDistances(pot.CreateMcBackend(), temperatureK, 62_000, 11);
         Array.Sort(r);
         Assert.True(r[^1] <= 4.0 && r[0] >= 1.0);
         double kT = AlHpc.Units.BoltzmannEvPerK * temperatureK;
         double ks = KsDistance(r, ExactCdf(McTestModels.MlBopDimer, kT, 1.0, 4.0, r));
-        output.WriteLine($"T = {temperatureK} K: KS distance {ks:F4}, to a 20 % wrong temperature {KsDistance(r, ExactCdf(McTestModels.MlBopDimer, kT * 1.2, 1.0, 4.0, r)):F4}, {r.Count(x => x > McTestModels.Cutoff)} of {r.Length} samples beyond the cutoff");
+        output.WriteLine($"{backendKind}, T = {temperatureK} K: KS distance {ks:F4}, to a 20 % wrong temperature {KsDistance(r, ExactCdf(McTestModels.MlBopDimer, kT * 1.2, 1.0, 4.0, r)):F4}, {r.Count(x => x > McTestModels.Cutoff)} of {r.Length} samples beyond the cutoff");
         Assert.True(ks < 0.015, $"KS distance {ks:F4} at {temperatureK} K");
         double ksWrong = KsDistance(r, ExactCdf(McTestModels.MlBopDimer, kT * 1.2, 1.0, 4.0, r));
         Assert.True(ksWrong > 0.015, $"KS distance to the wrong temperature only {ksWrong:F4}: the test has no power");
@@ -148,6 +150,21 @@ public class MetropolisTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.InRange(result.ProductionAcceptanceRatio, 0.3, 0.7);
     }
 
+    /// <summary>With the ML-BOP Tersoff backend (local updates), every frame's energy equals a full recompute.</summary>
+    [Fact]
+    public void TersoffBackendFramesMatchFullRecompute()
+    {
+        var start = ClusterBuilder.RandomConnected(25, 3);
+        var frames = new List<Cluster>();
+        var result = new MetropolisSampler(new MetropolisSettings { Cycles = 200, TrajectoryEvery = 20, TemperatureK = 500, ResyncEvery = 0 })
+            .Run(TersoffPotential.MlBop.CreateMcBackend(), start, frames.Add);
+        Assert.Equal(McStatus.Completed, result.Status);
+        Assert.Equal(9, frames.Count);
+        var eval = TersoffPotential.MlBop.CreateEvaluator();
+        foreach (var f in frames) Assert.Equal(eval.Compute(f.Positions, default, default), f.Energy!.Value, 1e-9);
+        Assert.True(result.EnergyMean < eval.Compute(start, default, default), "a random start should relax at 500 K");
+    }
+
     [Fact]
     public void NonFiniteEnergiesAreRejectedAndCounted()
     {
@@ -160,6 +177,22 @@ public class MetropolisTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(result.NonFiniteRejections > 100);
         Assert.All(frames, f => Assert.True(double.IsFinite(f.Energy!.Value)));
         Assert.True(double.IsFinite(result.FinalEnergy));
+    }
+
+    /// <summary>A full recompute that turns non-finite stops the run with a status; both samplers.</summary>
+    [Fact]
+    public void NonFiniteResyncStopsWithStatus()
+    {
+        var start = ClusterBuilder.RandomConnected(10, 3);
+        var m = new MetropolisSampler(new MetropolisSettings { Cycles = 300, ResyncEvery = 100 })
+            .Run(new FlakyBackend(McTestModels.WaterMorse().CreateMcBackend(), 0, badResync: true), start);
+        Assert.Equal(McStatus.NonFiniteEnergy, m.Status);
+        Assert.Equal(99, m.CyclesRun);
+        Assert.Contains("cycle 100", m.Message);
+        var n = new NestedSampler(new NestedSettings { Cycles = 300, ResyncEvery = 100 })
+            .Run(new FlakyBackend(McTestModels.WaterMorse().CreateMcBackend(), 0, badResync: true), start);
+        Assert.Equal(McStatus.NonFiniteEnergy, n.Status);
+        Assert.Equal(99, n.CyclesRun);
     }
 
     [Fact]

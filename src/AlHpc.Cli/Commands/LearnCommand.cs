@@ -1,0 +1,111 @@
+using System.CommandLine;
+using System.Globalization;
+using AlHpc.ActiveLearning;
+
+namespace AlHpc.Cli.Commands;
+
+/// <summary>
+/// alhpc learn: the active-learning workflow (one structure -> a converged network potential).
+/// New run: alhpc learn [--config FILE] [--out DIR] [--seed S] [--max-iterations N] [--quick].
+/// Continue after an interruption: alhpc learn --resume DIR [--max-iterations N].
+/// </summary>
+public static class LearnCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("learn", "Active learning: grow a network potential from one structure (train, sample with the network, label failures with the oracle, repeat). See docs/active-learning.md.");
+        var config = new Option<FileInfo?>("--config") { Description = "Run settings (JSON; every key optional, defaults are the paper's). Write the defaults with --print-config." };
+        var outDir = new Option<string>("--out", "-o") { Description = "Run directory to create (must not hold a run already)", DefaultValueFactory = _ => Path.Combine("runs", "default") };
+        var seed = new Option<int?>("--seed") { Description = "Master seed (overrides the configuration's)" };
+        var maxIt = new Option<int?>("--max-iterations") { Description = "Iteration limit (overrides the configuration's; with --resume it may raise the limit of a finished run)" };
+        var quick = new Option<bool>("--quick") { Description = "Small settings for a quick look: 300 epochs, 1000 cycles per sampler, 200 monitoring clusters, at most 40 iterations" };
+        var warm = new Option<bool>("--warm-start") { Description = "Start each generation's training from the previous network (faster; off in the paper)" };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this directory from its last checkpoint (its config.json is used)" };
+        var printConfig = new Option<bool>("--print-config") { Description = "Print the effective configuration as JSON and exit" };
+        foreach (var o in new Option[] { config, outDir, seed, maxIt, quick, warm, resume, printConfig }) cmd.Options.Add(o);
+
+        cmd.SetAction(pr => ExitCodes.Guard(() =>
+        {
+            var resumeDir = pr.GetValue(resume);
+            using var cts = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                var callbacks = new RunCallbacks
+                {
+                    IterationCompleted = r => Console.WriteLine(SummaryLine(r)),
+                    Message = m => Console.Error.WriteLine($"alhpc learn: {m}"),
+                };
+                ActiveLearningRun run;
+                if (resumeDir != null)
+                {
+                    if (pr.GetValue(config) != null || pr.GetValue(quick) || pr.GetValue(seed) != null || pr.GetValue(warm))
+                        throw new UsageException("--resume takes the settings from the run directory; only --max-iterations may be given with it");
+                    int? limit = pr.GetValue(maxIt);
+                    run = ActiveLearningRun.Open(resumeDir.FullName, c => DefaultComponents.Create(c), callbacks,
+                        limit is { } l ? c => c.Stop.MaxIterations = l : null);
+                    Console.Error.WriteLine($"alhpc learn: resuming {run.Directory} after iteration {run.State.Iteration} (pool {run.Pool.Count}, {run.State.OracleCalls} oracle calls)");
+                }
+                else
+                {
+                    var cfgFile = pr.GetValue(config);
+                    var cfg = cfgFile != null ? ActiveLearningConfig.Load(cfgFile.FullName) : new ActiveLearningConfig();
+                    if (pr.GetValue(quick)) ApplyQuick(cfg);
+                    if (pr.GetValue(seed) is { } s) cfg.Seed = s;
+                    if (pr.GetValue(maxIt) is { } m) cfg.Stop.MaxIterations = m;
+                    if (pr.GetValue(warm)) cfg.Training.WarmStart = true;
+                    cfg.MakePathsAbsolute(cfgFile?.DirectoryName ?? Environment.CurrentDirectory);
+                    cfg.Validate(cfgFile?.FullName ?? "command line");
+                    if (pr.GetValue(printConfig)) { Console.WriteLine(cfg.ToJson()); return ExitCodes.Success; }
+                    var dir = pr.GetValue(outDir)!;
+                    if (File.Exists(Path.Combine(dir, ActiveLearningRun.StateFile)))
+                        throw new UsageException($"{dir} already holds an active-learning run; continue it with 'alhpc learn --resume {dir}' or choose another --out");
+                    var parts = DefaultComponents.Create(cfg);
+                    var seedPool = DefaultComponents.LoadSeedPool(cfg);
+                    Console.Error.WriteLine($"alhpc learn: new run in {Path.GetFullPath(dir)}: seed {cfg.Seed}, {seedPool.Count} seed structure(s), oracle {parts.Oracle.Name}");
+                    run = ActiveLearningRun.Create(dir, cfg, parts, seedPool, callbacks);
+                }
+                var summary = run.Run(cts.Token);
+                var last = summary.Last;
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"alhpc learn: {summary.StopReason}; {summary.Iterations} iterations, pool {summary.PoolSize}, {summary.OracleCalls} oracle calls, {run.State.ElapsedSeconds:F0} s"));
+                if (last != null && double.IsFinite(last.MonitorEnergyMaeMeV))
+                    Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"alhpc learn: last monitoring score: {last.MonitorEnergyMaeMeV:F2} meV/molecule, {last.MonitorForceMaeMeVPerA:F1} meV/A"));
+                if (summary.FinalModel != null) Console.Error.WriteLine($"alhpc learn: final model {summary.FinalModel}");
+                return ExitCodes.Success;
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine("alhpc learn: interrupted; continue with 'alhpc learn --resume DIR' (the last completed iteration is kept)");
+                return ExitCodes.Failure;
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+        }));
+        return cmd;
+    }
+
+    private static void ApplyQuick(ActiveLearningConfig cfg)
+    {
+        var q = ActiveLearningConfig.Quick();
+        cfg.Training.Epochs = q.Training.Epochs;
+        cfg.Sampling.Metropolis.Cycles = q.Sampling.Metropolis.Cycles;
+        cfg.Sampling.Nested.Cycles = q.Sampling.Nested.Cycles;
+        cfg.Monitor.Size = q.Monitor.Size;
+        cfg.Monitor.MaxMolecules = q.Monitor.MaxMolecules;
+        cfg.Stop.MaxIterations = q.Stop.MaxIterations;
+    }
+
+    /// <summary>The live one-line summary of an iteration.</summary>
+    public static string SummaryLine(IterationRecord r)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        string mon = double.IsFinite(r.MonitorEnergyMaeMeV) ? string.Create(ci, $" | monitor {r.MonitorEnergyMaeMeV:F2} meV/mol {r.MonitorForceMaeMeVPerA:F0} meV/A") : "";
+        long guard = r.RejectedNonFinite + r.RejectedTooClose + r.RejectedBelowFloor;
+        string problems = r.SamplerProblems + r.InvalidFrames > 0 || guard > 0
+            ? string.Create(ci, $" | guarded moves {guard}, sampler problems {r.SamplerProblems}, dropped frames {r.InvalidFrames}") : "";
+        return string.Create(ci,
+            $"iter {r.Iteration,4} | pool {r.PoolSize,4} (+{r.Added}/{r.Gathered}) | oracle {r.OracleCalls,5} | epochs {r.BestEpoch}/{r.Epochs} train {r.TrainMaeMeV:F2} held-out {r.HeldOutMaeMeV:F2} gathered {r.GatheredMaeMeV:F2} meV/mol{mon}{problems} | {r.TotalSeconds:F1} s (train {r.TrainSeconds:F1}, sample {r.SampleSeconds:F1}, oracle {r.OracleSeconds:F1}, monitor {r.MonitorSeconds:F1})");
+    }
+}

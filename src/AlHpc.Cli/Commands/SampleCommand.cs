@@ -1,0 +1,127 @@
+using System.CommandLine;
+using System.Globalization;
+using AlHpc.IO;
+using AlHpc.MonteCarlo;
+using AlHpc.Potentials;
+using AlHpc.Structures;
+
+namespace AlHpc.Cli.Commands;
+
+/// <summary>
+/// alhpc sample metropolis|nested (--size N | --start FILE) [options] -o OUT.xyz: Monte Carlo of one
+/// cluster with the reference potential (ML-BOP by default), extxyz trajectory with energies.
+/// </summary>
+public static class SampleCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("sample", "Monte Carlo of one cluster (Metropolis or nested sampling) with the Stillinger criterion; writes an extxyz trajectory with energies (eV, A, K).");
+        var method = new Argument<string>("method") { Description = "metropolis (canonical, NVT) or nested (falling energy ceiling per bead, ClassyMC style)" };
+        method.AcceptOnlyFromAmong("metropolis", "nested");
+        var size = new Option<int?>("--size", "-n") { Description = "Start from a random connected cluster of N beads (bonds 2.7 A, no pair closer than 2.2 A), built from the seed" };
+        var start = new Option<string?>("--start") { Description = "Start from the first structure of this file (.xyz/.extxyz/.xsf)" };
+        var temperature = new Option<double>("--temperature", "-T") { Description = "Temperature (K), Metropolis only", DefaultValueFactory = _ => 300.0 };
+        var cycles = new Option<int>("--cycles", "-c") { Description = "Cycles (a cycle is N trial single-bead moves for N beads)", DefaultValueFactory = _ => 5000 };
+        var equilibration = new Option<int?>("--equilibration") { Description = "Metropolis: first cycles in which the step is tuned to ~50 % acceptance (default: cycles/10); no frames from them" };
+        var seed = new Option<ulong>("--seed", "-s") { Description = "Random seed: the same seed gives the same trajectory bit for bit", DefaultValueFactory = _ => 1UL };
+        var every = new Option<int>("--every", "-k") { Description = "Write a frame every K cycles (0: only the final structure)", DefaultValueFactory = _ => 50 };
+        var maxStep = new Option<double>("--max-step") { Description = "Initial maximum displacement per coordinate (A)", DefaultValueFactory = _ => 0.3 };
+        var criterion = new Option<double>("--criterion") { Description = "Stillinger cluster criterion distance (A)", DefaultValueFactory = _ => 4.0 };
+        var minDistance = new Option<double>("--min-distance") { Description = "Reject moves bringing two beads closer than this (A); 0 disables", DefaultValueFactory = _ => 1.0 };
+        var adjust = new Option<int>("--adjust-frequency") { Description = "Nested: cycles between ceiling updates (ceiling drops to the median of visited energies)", DefaultValueFactory = _ => 100 };
+        var ceiling = new Option<double?>("--ceiling") { Description = "Nested: initial ceiling (eV per bead); default +infinity" };
+        var potential = new Option<string?>("--potential", "-p") { Description = "LAMMPS pair_style tersoff file (single element); default: the embedded ML-BOP" };
+        var output = new Option<string>("--output", "-o") { Description = "Output trajectory (.xyz/.extxyz)", Required = true };
+        cmd.Arguments.Add(method);
+        foreach (var o in new Option[] { size, start, temperature, cycles, equilibration, seed, every, maxStep, criterion, minDistance, adjust, ceiling, potential, output })
+            cmd.Options.Add(o);
+
+        cmd.SetAction(pr => ExitCodes.Guard(() =>
+        {
+            string m = pr.GetValue(method)!;
+            int? n = pr.GetValue(size);
+            string? startFile = pr.GetValue(start);
+            string outPath = pr.GetValue(output)!;
+            if ((n is null) == (startFile is null)) throw new UsageException("give exactly one of --size N and --start FILE");
+            if (n is < 1) throw new UsageException("--size must be at least 1");
+            if (StructureFile.FormatOf(outPath) != StructureFile.Format.ExtXyz) throw new UsageException("the output must be an extxyz trajectory (.xyz or .extxyz)");
+            ulong s = pr.GetValue(seed);
+            int c = pr.GetValue(cycles), k = pr.GetValue(every);
+            if (c < 0) throw new UsageException("--cycles must be >= 0");
+            if (k < 0) throw new UsageException("--every must be >= 0");
+
+            IPotential pot = pr.GetValue(potential) is { } pf ? TersoffPotential.Load(pf) : TersoffPotential.MlBop;
+            double[] positions;
+            if (startFile != null)
+            {
+                var first = StructureFile.Read(startFile).FirstOrDefault()
+                    ?? throw new InputFormatException(startFile, 0, "no structure in the file");
+                positions = first.Positions;
+            }
+            else positions = ClusterBuilder.RandomConnected(n!.Value, s);
+
+            var backend = pot.CreateMcBackend();
+            // Settings are validated when the sampler is built: a bad value is a usage error (exit 2).
+            Func<Action<Cluster>, Action<long, long>, McResult> run;
+            try
+            {
+                if (m == "metropolis")
+                {
+                    var sampler = new MetropolisSampler(new MetropolisSettings
+                    {
+                        TemperatureK = pr.GetValue(temperature), Cycles = c, EquilibrationCycles = pr.GetValue(equilibration),
+                        Seed = s, TrajectoryEvery = k, MaxStep = pr.GetValue(maxStep), CriterionDistance = pr.GetValue(criterion),
+                        MinPairDistance = pr.GetValue(minDistance),
+                    });
+                    run = (frame, prog) => sampler.Run(backend, positions, frame, prog);
+                }
+                else
+                {
+                    var sampler = new NestedSampler(new NestedSettings
+                    {
+                        Cycles = c, AdjustFrequency = pr.GetValue(adjust), InitialCeilingPerBead = pr.GetValue(ceiling) ?? double.PositiveInfinity,
+                        Seed = s, TrajectoryEvery = k, MaxStep = pr.GetValue(maxStep), CriterionDistance = pr.GetValue(criterion),
+                        MinPairDistance = pr.GetValue(minDistance),
+                    });
+                    run = (frame, prog) => sampler.Run(backend, positions, frame, prog);
+                }
+            }
+            catch (ArgumentOutOfRangeException e) { throw new UsageException($"bad option value: {e.Message}"); }
+
+            using var writer = new ExtXyzWriter(outPath);
+            McResult result;
+            using (var progress = new ConsoleProgress($"sample {m}", c, "cycles"))
+                result = run(writer.Write, progress.Report);
+            if (result.Status == McStatus.InvalidStart)
+                throw new InputFormatException(startFile ?? "--size", 0, result.Message!);
+            if (result.Status != McStatus.Completed)
+            {
+                Console.Error.WriteLine($"alhpc: sampling stopped: {result.Message}");
+                return ExitCodes.Failure;
+            }
+            if (result.FramesWritten == 0)
+            {
+                var last = new Cluster(result.FinalPositions) { Energy = result.FinalEnergy };
+                last.SetInfo("sampler", m);
+                last.SetInfo("cycle", result.CyclesRun.ToString(CultureInfo.InvariantCulture));
+                writer.Write(last);
+            }
+            writer.Complete();
+            PrintSummary(m, pot, positions.Length / 3, result, writer.FrameCount, outPath);
+            return ExitCodes.Success;
+        }));
+        return cmd;
+    }
+
+    private static void PrintSummary(string method, IPotential pot, int n, McResult r, long frames, string outPath)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(ci, $"{method}: {n} beads, {r.CyclesRun} cycles, potential {pot.Name}"));
+        Console.WriteLine(string.Create(ci, $"acceptance {r.AcceptanceRatio:F4} overall; rejected: {r.CriterionRejections} by the cluster criterion, {r.OverlapRejections} overlaps, {r.NonFiniteRejections} non-finite energies"));
+        if (r is MetropolisResult mr)
+            Console.WriteLine(string.Create(ci, $"production acceptance {mr.ProductionAcceptanceRatio:F4} (equilibration {mr.EquilibrationAcceptanceRatio:F4}, {mr.EquilibrationCycles} cycles), max step {mr.FinalMaxStep:G5} A; energy mean {mr.EnergyMean:F6} eV, std {mr.EnergyStd:F6} eV, min {mr.EnergyMin:F6} eV, max {mr.EnergyMax:F6} eV"));
+        if (r is NestedResult nr)
+            Console.WriteLine(string.Create(ci, $"ceiling {nr.InitialCeilingPerBead:G6} -> {nr.FinalCeilingPerBead:F6} eV/bead over {nr.CeilingHistory.Count} updates ({nr.StalledUpdates} stalled), max step {nr.FinalMaxStep:G5} A"));
+        Console.WriteLine(string.Create(ci, $"final energy {r.FinalEnergy:F6} eV, lowest visited {r.LowestEnergy:F6} eV; {frames} frames -> {outPath}"));
+    }
+}

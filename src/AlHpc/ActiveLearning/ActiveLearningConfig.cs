@@ -1,0 +1,297 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AlHpc.IO;
+
+namespace AlHpc.ActiveLearning;
+
+/// <summary>
+/// Every setting of an active-learning run (JSON, camelCase keys; unknown keys are errors). The defaults
+/// are the paper's (Loeffler et al. 2020) where it gives a number, and documented choices where it does
+/// not; see docs/active-learning.md. Units: eV, meV where the name says so, Angstrom, K, seconds.
+/// </summary>
+public sealed class ActiveLearningConfig
+{
+    /// <summary>Master seed: every random choice of the run is derived from (seed, iteration, purpose).</summary>
+    public int Seed { get; set; } = 1;
+
+    /// <summary>The seed structure(s): null = the embedded relaxed 25-molecule cluster (data/struct_min_25.xsf).</summary>
+    public string? SeedStructure { get; set; }
+
+    /// <summary>Reference energy (eV) of a single seed structure; null = take it from the file, or ask the oracle.</summary>
+    public double? SeedEnergy { get; set; }
+
+    public OracleSettings Oracle { get; set; } = new();
+    public TrainingSettings Training { get; set; } = new();
+    public SamplingSettings Sampling { get; set; } = new();
+    public SelectionSettings Selection { get; set; } = new();
+    public StopSettings Stop { get; set; } = new();
+    public MonitorSettings Monitor { get; set; } = new();
+
+    /// <summary>Draw Figure 2a each iteration and Figure 2b at the end (PNG).</summary>
+    public bool Plots { get; set; } = true;
+
+    /// <summary>
+    /// Small settings for a quick look (a few minutes at most): 300 epochs, 1000 cycles per sampler,
+    /// 200 monitoring clusters of 1-100 molecules, at most 40 iterations.
+    /// </summary>
+    public static ActiveLearningConfig Quick()
+    {
+        var c = new ActiveLearningConfig();
+        c.Training.Epochs = 300;
+        c.Sampling.Metropolis.Cycles = 1000;
+        c.Sampling.Nested.Cycles = 1000;
+        c.Monitor.Size = 200;
+        c.Monitor.MaxMolecules = 100;
+        c.Stop.MaxIterations = 40;
+        return c;
+    }
+
+    // ------------------------------------------------------------------ JSON
+
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase, allowIntegerValues: false) },
+    };
+
+    /// <summary>Reads and validates a configuration file; bad input throws <see cref="InputFormatException"/> (file, line, what).</summary>
+    public static ActiveLearningConfig Load(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
+        ActiveLearningConfig? c;
+        try { c = JsonSerializer.Deserialize<ActiveLearningConfig>(File.ReadAllText(path), JsonOptions); }
+        catch (JsonException e)
+        {
+            int line = e.LineNumber is { } l ? (int)l + 1 : 0;
+            var what = e.Message;
+            int cut = what.IndexOf(" Path:", StringComparison.Ordinal);
+            if (cut > 0) what = what[..cut];
+            throw new InputFormatException(path, line, $"{what}{(e.Path is { Length: > 0 } p ? $" (at {p})" : "")}", e);
+        }
+        if (c is null) throw new InputFormatException(path, 0, "the file holds no configuration (null)");
+        c.Validate(path);
+        return c;
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    public void Save(string path) => AtomicFile.WriteText(path, w => w.Write(ToJson() + "\n"));
+
+    /// <summary>Makes the file paths of the configuration absolute (relative to <paramref name="baseDirectory"/>), so a run directory is self-contained.</summary>
+    public void MakePathsAbsolute(string baseDirectory)
+    {
+        static string? Abs(string? p, string b) => p is null || Path.IsPathRooted(p) ? p : Path.GetFullPath(Path.Combine(b, p));
+        SeedStructure = Abs(SeedStructure, baseDirectory);
+        Oracle.PotentialFile = Abs(Oracle.PotentialFile, baseDirectory);
+        Training.SetupFile = Abs(Training.SetupFile, baseDirectory);
+        Monitor.File = Abs(Monitor.File, baseDirectory);
+    }
+
+    public ActiveLearningConfig Clone() => JsonSerializer.Deserialize<ActiveLearningConfig>(ToJson(), JsonOptions)!;
+
+    /// <summary>Checks every setting; throws <see cref="InputFormatException"/> naming the file and each problem found.</summary>
+    public void Validate(string source = "configuration")
+    {
+        var errors = new List<string>();
+        void Check(bool ok, string what) { if (!ok) errors.Add(what); }
+        static bool Pos(double v) => v > 0 && double.IsFinite(v);
+
+        if (SeedEnergy is { } se) Check(double.IsFinite(se), "seedEnergy must be a finite number (eV)");
+        Oracle ??= new(); Training ??= new(); Sampling ??= new(); Selection ??= new(); Stop ??= new(); Monitor ??= new();
+        Sampling.Metropolis ??= new(); Sampling.Nested ??= new();
+
+        Check(Oracle.Kind != OracleKind.Command || !string.IsNullOrWhiteSpace(Oracle.Command), "oracle.command is required when oracle.kind is \"command\"");
+        Check(Oracle.Kind != OracleKind.Command || (Oracle.Command ?? "").Contains("{input}") && (Oracle.Command ?? "").Contains("{output}")
+              || string.IsNullOrWhiteSpace(Oracle.Command), "oracle.command must contain {input} and {output}");
+        Check(Oracle.Kind != OracleKind.Tersoff || !string.IsNullOrWhiteSpace(Oracle.PotentialFile), "oracle.potentialFile is required when oracle.kind is \"tersoff\"");
+        Check(Pos(Oracle.TimeoutSeconds), "oracle.timeoutSeconds must be > 0");
+
+        Check(Training.Epochs >= 1, "training.epochs must be >= 1");
+        Check(Training.BatchSize >= 1, "training.batchSize must be >= 1");
+        Check(Training.SmallPoolBatchSize >= 1, "training.smallPoolBatchSize must be >= 1");
+        Check(Pos(Training.Mu), "training.mu must be > 0");
+        Check(Training.HoldoutFraction >= 0 && Training.HoldoutFraction < 1, "training.holdoutFraction must be in [0, 1)");
+        Check(Training.MinEpochs >= 1, "training.minEpochs must be >= 1");
+        Check(Training.EpochsPerStructure >= 0, "training.epochsPerStructure must be >= 0");
+        Check(Training.EarlyStopEpochs >= 0, "training.earlyStopEpochs must be >= 0 (0: off)");
+
+        foreach (var (name, cycles, frames) in new[] { ("metropolis", Sampling.Metropolis.Cycles, Sampling.Metropolis.Frames), ("nested", Sampling.Nested.Cycles, Sampling.Nested.Frames) })
+        {
+            Check(cycles >= 0, $"sampling.{name}.cycles must be >= 0");
+            Check(frames >= 0, $"sampling.{name}.frames must be >= 0");
+            Check(frames == 0 || cycles >= frames, $"sampling.{name}.cycles must be >= sampling.{name}.frames");
+        }
+        Check(Pos(Sampling.Metropolis.TemperatureK), "sampling.metropolis.temperatureK must be > 0");
+        Check(Sampling.Nested.StartMolecules >= 1, "sampling.nested.startMolecules must be >= 1");
+        Check(Sampling.Metropolis.Frames + Sampling.Nested.Frames >= 1, "sampling gathers no structures: metropolis.frames + nested.frames must be >= 1");
+        Check(Pos(Sampling.ClusterCriterion), "sampling.clusterCriterion must be > 0 (A)");
+        Check(Sampling.MinDistance >= 0 && Sampling.MinDistance < Sampling.ClusterCriterion, "sampling.minDistance must be in [0, clusterCriterion) (A)");
+        Check(Pos(Sampling.EnergyFloorMarginPerMolecule), "sampling.energyFloorMarginPerMolecule must be > 0 (eV)");
+
+        Check(Selection.ToleranceMeV >= 0 && double.IsFinite(Selection.ToleranceMeV), "selection.toleranceMeV must be >= 0");
+
+        Check(Stop.ConsecutiveNoAdd >= 1, "stop.consecutiveNoAdd must be >= 1");
+        Check(Stop.MaxIterations >= 1, "stop.maxIterations must be >= 1");
+
+        Check(Monitor.Size >= 0, "monitor.size must be >= 0 (0: no monitoring)");
+        Check(Monitor.MinMolecules >= 1 && Monitor.MinMolecules <= Monitor.MaxMolecules, "monitor.minMolecules must be in [1, maxMolecules]");
+        if (errors.Count > 0) throw new InputFormatException(source, 0, string.Join("; ", errors));
+    }
+}
+
+public enum OracleKind
+{
+    /// <summary>The built-in ML-BOP reference (embedded parameters).</summary>
+    MlBop,
+    /// <summary>A Tersoff potential from a LAMMPS pair_style tersoff file (oracle.potentialFile).</summary>
+    Tersoff,
+    /// <summary>An external command (oracle.command), see <see cref="ExternalCommandOracle"/>.</summary>
+    Command,
+}
+
+public sealed class OracleSettings
+{
+    public OracleKind Kind { get; set; } = OracleKind.MlBop;
+
+    /// <summary>LAMMPS tersoff file for kind "tersoff".</summary>
+    public string? PotentialFile { get; set; }
+
+    /// <summary>Shell command template for kind "command": {input} and {output} are replaced by extxyz paths.</summary>
+    public string? Command { get; set; }
+
+    /// <summary>Limit of one oracle command run (s).</summary>
+    public double TimeoutSeconds { get; set; } = 3600;
+
+    /// <summary>Label the structures of one iteration in parallel (built-in potentials).</summary>
+    public bool Parallel { get; set; } = true;
+}
+
+/// <summary>Levenberg-Marquardt training of one generation (paper: 2000 epochs, batch 1 then 32, learnrate 0.1, best held-out network).</summary>
+public sealed class TrainingSettings
+{
+    /// <summary>Epochs per generation (paper: 2000).</summary>
+    public int Epochs { get; set; } = 2000;
+
+    /// <summary>
+    /// Speed option (0 = off, the paper's setting): a generation trains for
+    /// clamp(epochsPerStructure * poolSize, minEpochs, epochs) epochs, so tiny early pools train briefly.
+    /// </summary>
+    public double EpochsPerStructure { get; set; }
+
+    /// <summary>Speed option: stop a generation's training after this many epochs without a better held-out error (0 = off, the paper's setting).</summary>
+    public int EarlyStopEpochs { get; set; }
+
+    /// <summary>Lower bound of the epoch count when <see cref="EpochsPerStructure"/> is on.</summary>
+    public int MinEpochs { get; set; } = 200;
+
+    /// <summary>Batch size once the training part of the pool holds at least this many structures (paper: 32).</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>Batch size while the pool is smaller (paper: 1).</summary>
+    public int SmallPoolBatchSize { get; set; } = 1;
+
+    /// <summary>Initial Levenberg-Marquardt damping (aenet "learnrate", paper: 0.1).</summary>
+    public double Mu { get; set; } = 0.1;
+
+    /// <summary>Fraction of the pool held out to pick the best network (aenet's test fraction; 0.1).</summary>
+    public double HoldoutFraction { get; set; } = 0.1;
+
+    /// <summary>Start each generation from the previous generation's network (off: fresh random weights, as the paper).</summary>
+    public bool WarmStart { get; set; }
+
+    /// <summary>Descriptor setup file (null: the default 26-function Water setup).</summary>
+    public string? SetupFile { get; set; }
+}
+
+public sealed class MetropolisSamplingSettings
+{
+    /// <summary>Cycles (N trial moves each) from a random pool structure (paper: 5000).</summary>
+    public int Cycles { get; set; } = 5000;
+
+    /// <summary>Temperature (K) (paper: 300).</summary>
+    public double TemperatureK { get; set; } = 300;
+
+    /// <summary>Structures gathered from the trajectory: evenly spaced, the last frame of each 1/frames of the run.</summary>
+    public int Frames { get; set; } = 5;
+}
+
+public sealed class NestedSamplingSettings
+{
+    /// <summary>Cycles (paper: 5000).</summary>
+    public int Cycles { get; set; } = 5000;
+
+    /// <summary>Structures gathered from the trajectory (evenly spaced, as for Metropolis).</summary>
+    public int Frames { get; set; } = 5;
+
+    /// <summary>Start from a random connected cluster (true, default) or from a random pool structure (false).</summary>
+    public bool RandomStart { get; set; } = true;
+
+    /// <summary>Molecules of a random start cluster (the paper trains on 25-molecule clusters).</summary>
+    public int StartMolecules { get; set; } = 25;
+}
+
+public sealed class SamplingSettings
+{
+    public MetropolisSamplingSettings Metropolis { get; set; } = new();
+    public NestedSamplingSettings Nested { get; set; } = new();
+
+    /// <summary>Stillinger criterion (A): every molecule within this distance of another one (ClassyMC: 4.0).</summary>
+    public double ClusterCriterion { get; set; } = 4.0;
+
+    /// <summary>
+    /// Hard core (A): trial moves bringing two molecules closer than this are rejected (guard against a
+    /// young network that predicts an ever lower energy as molecules overlap). ML-BOP's dimer minimum is 2.71 A.
+    /// </summary>
+    public double MinDistance { get; set; } = 2.0;
+
+    /// <summary>
+    /// Energy floor margin (eV/molecule): moves to an energy per molecule below (lowest pool energy per
+    /// molecule - this margin) are rejected, so a network with a runaway minimum cannot drag Metropolis or
+    /// the nested ceiling to minus infinity. Hits are counted and reported.
+    /// </summary>
+    public double EnergyFloorMarginPerMolecule { get; set; } = 0.5;
+
+    /// <summary>Run the Metropolis and nested samplers at the same time (two threads).</summary>
+    public bool Parallel { get; set; } = true;
+}
+
+public enum ToleranceMode
+{
+    /// <summary>|E_NN - E_ref| / N &gt; tolerance (default).</summary>
+    PerMolecule,
+    /// <summary>|E_NN - E_ref| &gt; tolerance.</summary>
+    PerCluster,
+}
+
+public sealed class SelectionSettings
+{
+    /// <summary>Addition tolerance (meV) (paper: 1 meV; per molecule by default).</summary>
+    public double ToleranceMeV { get; set; } = 1.0;
+
+    public ToleranceMode Mode { get; set; } = ToleranceMode.PerMolecule;
+}
+
+public sealed class StopSettings
+{
+    /// <summary>Converged after this many consecutive iterations that add nothing (paper: 5).</summary>
+    public int ConsecutiveNoAdd { get; set; } = 5;
+
+    /// <summary>Hard limit of iterations (the paper needed about 145).</summary>
+    public int MaxIterations { get; set; } = 400;
+}
+
+public sealed class MonitorSettings
+{
+    /// <summary>Clusters in the monitoring set (0: no monitoring).</summary>
+    public int Size { get; set; } = 1000;
+
+    public int MinMolecules { get; set; } = 1;
+    public int MaxMolecules { get; set; } = 200;
+
+    /// <summary>A reference-labelled set to use instead of generating one (extxyz with energies and forces, or a test-set file).</summary>
+    public string? File { get; set; }
+}

@@ -1,0 +1,504 @@
+using System.Diagnostics;
+using System.Globalization;
+using AlHpc.IO;
+using AlHpc.Potentials;
+using AlHpc.Structures;
+
+namespace AlHpc.ActiveLearning;
+
+/// <summary>Hooks and callbacks of a run (CLI progress, tests that interrupt a run).</summary>
+public sealed class RunCallbacks
+{
+    /// <summary>After every completed (checkpointed) iteration.</summary>
+    public Action<IterationRecord>? IterationCompleted { get; init; }
+
+    /// <summary>Informational lines (seed labelling, monitoring set, final model, stop reason).</summary>
+    public Action<string>? Message { get; init; }
+
+    /// <summary>
+    /// Called at the start of each phase ("train", "sample", "oracle", "monitor", "checkpoint") of
+    /// iteration k. Throwing from it (or cancelling) simulates a kill in the middle of that iteration.
+    /// </summary>
+    public Action<int, string>? Phase { get; init; }
+
+    /// <summary>Return normally (not finished) after checkpointing this iteration (a clean interruption).</summary>
+    public int? StopAfterIteration { get; init; }
+}
+
+/// <summary>What a run ended with.</summary>
+public sealed record RunSummary(int Iterations, int PoolSize, long OracleCalls, bool Finished, string StopReason, string? FinalModel, IterationRecord? Last);
+
+/// <summary>
+/// The active-learning loop (Loeffler et al. 2020): from one labelled structure, repeat
+/// train -> sample with the network (Metropolis and nested) -> gather structures -> label them with the
+/// oracle -> add the ones the network got wrong -> checkpoint, until several consecutive iterations add
+/// nothing. See docs/active-learning.md for every setting, the run directory and resume semantics.
+/// </summary>
+public sealed class ActiveLearningRun
+{
+    public const string ConfigFile = "config.json";
+    public const string PoolFile = "pool.extxyz";
+    public const string StateFile = "state.json";
+    public const string LogFile = "log.csv";
+    public const string ModelsDir = "models";
+    public const string FinalModelFile = "model.json";
+    public const string ProgressPlot = "fig2a_progress.png";
+    public const string ParityPlot = "fig2b_parity.png";
+    private const string IterationLimitReason = "stopped at the iteration limit";
+
+    private readonly ActiveLearningConfig _config;
+    private readonly ActiveLearningComponents _parts;
+    private readonly RunCallbacks _cb;
+    private readonly List<Cluster> _pool = new();
+    private RunState _state = new();
+    private IMonitorSet? _monitor;
+    private ILearnedModel? _latest;
+    private long _oracleCallsAtOpen;
+
+    private ActiveLearningRun(string dir, ActiveLearningConfig config, ActiveLearningComponents parts, RunCallbacks? callbacks)
+    {
+        Directory = Path.GetFullPath(dir);
+        _config = config;
+        _parts = parts;
+        _cb = callbacks ?? new RunCallbacks();
+    }
+
+    /// <summary>The run directory (absolute).</summary>
+    public string Directory { get; }
+
+    public IReadOnlyList<Cluster> Pool => _pool;
+    public RunState State => _state;
+
+    /// <summary>
+    /// Starts a new run in <paramref name="dir"/> (created; must not already hold a run): writes the
+    /// configuration and the labelled seed pool, then checkpoint 0.
+    /// </summary>
+    public static ActiveLearningRun Create(string dir, ActiveLearningConfig config, ActiveLearningComponents parts, IReadOnlyList<Cluster> seedPool, RunCallbacks? callbacks = null)
+    {
+        config.Validate();
+        if (seedPool.Count == 0) throw new ArgumentException("the seed pool is empty");
+        var run = new ActiveLearningRun(dir, config, parts, callbacks);
+        if (File.Exists(Path.Combine(run.Directory, StateFile)))
+            throw new IOException($"{run.Directory} already holds an active-learning run (state.json); use --resume {dir} or another --out");
+        System.IO.Directory.CreateDirectory(run.Directory);
+        System.IO.Directory.CreateDirectory(Path.Combine(run.Directory, ModelsDir));
+        config.Save(Path.Combine(run.Directory, ConfigFile));
+        run._oracleCallsAtOpen = parts.Oracle.Calls;
+
+        var unlabelled = seedPool.Where(c => c.Energy is null).ToList();
+        if (unlabelled.Count > 0)
+        {
+            run.Say($"labelling {unlabelled.Count} seed structure(s) with {parts.Oracle.Name}");
+            var labels = parts.Oracle.Label(unlabelled, false, CancellationToken.None);
+            for (int i = 0; i < unlabelled.Count; i++) unlabelled[i].Energy = labels[i].Energy;
+        }
+        foreach (var c in seedPool)
+        {
+            var p = new Cluster((double[])c.Positions.Clone(), c.Species) { Energy = c.Energy };
+            p.SetInfo("source", "seed");
+            p.SetInfo("iteration", "0");
+            run._pool.Add(p);
+        }
+        run._state = new RunState { Seed = config.Seed, PoolSize = run._pool.Count, OracleCalls = parts.Oracle.Calls - run._oracleCallsAtOpen };
+        run._oracleCallsAtOpen = parts.Oracle.Calls;
+        ExtXyz.Write(Path.Combine(run.Directory, PoolFile), run._pool);
+        run.SaveState();
+        // Work on exactly what a resumed run would read back.
+        run.ReloadPool();
+        return run;
+    }
+
+    /// <summary>Opens an existing run directory for --resume (the configuration is read from it).</summary>
+    public static ActiveLearningRun Open(string dir, Func<ActiveLearningConfig, ActiveLearningComponents> partsFor, RunCallbacks? callbacks = null, Action<ActiveLearningConfig>? adjust = null)
+    {
+        var full = Path.GetFullPath(dir);
+        if (!System.IO.Directory.Exists(full)) throw new DirectoryNotFoundException($"run directory not found: {dir}");
+        var config = ActiveLearningConfig.Load(Path.Combine(full, ConfigFile));
+        if (adjust != null)
+        {
+            adjust(config);
+            config.Validate(Path.Combine(full, ConfigFile));
+            config.Save(Path.Combine(full, ConfigFile));
+        }
+        var run = new ActiveLearningRun(full, config, partsFor(config), callbacks);
+        run._state = RunState.Load(Path.Combine(full, StateFile));
+        if (run._state.Finished && run._state.StopReason?.StartsWith(IterationLimitReason, StringComparison.Ordinal) == true
+            && config.Stop.MaxIterations > run._state.Iteration)
+        {
+            run._state.Finished = false; // a raised limit continues a run that stopped at the old one
+            run._state.StopReason = null;
+        }
+        run._oracleCallsAtOpen = run._parts.Oracle.Calls;
+        run.ReloadPool();
+        if (run._state.LatestModel is { } m)
+            run._latest = run._parts.Trainer.Load(Path.Combine(full, m));
+        return run;
+    }
+
+    private void ReloadPool()
+    {
+        var path = Path.Combine(Directory, PoolFile);
+        var frames = ExtXyz.Read(path).Take(_state.PoolSize + 1).ToList();
+        if (frames.Count < _state.PoolSize)
+            throw new InputFormatException(path, 0, $"the pool holds {frames.Count} structures, the checkpoint expects {_state.PoolSize}");
+        if (frames.Count > _state.PoolSize)
+        {
+            // Killed after the pool was written but before the checkpoint: drop the uncommitted tail.
+            frames = ExtXyz.Read(path).Take(_state.PoolSize).ToList();
+            ExtXyz.Write(path, frames);
+            Say($"pool: dropped structures added after the last checkpoint (iteration {_state.Iteration})");
+        }
+        foreach (var (c, i) in frames.Select((c, i) => (c, i)))
+            if (c.Energy is null) throw new InputFormatException(path, 0, $"pool structure {i} has no energy");
+        _pool.Clear();
+        _pool.AddRange(frames);
+    }
+
+    private long OracleCallsTotal => _state.OracleCalls + (_parts.Oracle.Calls - _oracleCallsAtOpen);
+
+    private void Say(string s) => _cb.Message?.Invoke(s);
+
+    /// <summary>Runs iterations until the stop criterion, the iteration limit, or <see cref="RunCallbacks.StopAfterIteration"/>.</summary>
+    public RunSummary Run(CancellationToken cancel = default)
+    {
+        if (_state.Finished)
+        {
+            Say($"the run in {Directory} has already finished ({_state.StopReason})");
+            return Summary();
+        }
+        var wall = Stopwatch.StartNew();
+        double elapsedAtOpen = _state.ElapsedSeconds;
+        _monitor = _parts.MonitorFactory?.Invoke(Directory);
+        if (_monitor != null) Say($"monitoring set: {_monitor.Count} clusters");
+
+        while (true)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (_state.ConsecutiveNoAdd >= _config.Stop.ConsecutiveNoAdd)
+                return Finish($"converged: {_state.ConsecutiveNoAdd} consecutive iterations added nothing", cancel);
+            if (_state.Iteration >= _config.Stop.MaxIterations)
+                return Finish($"{IterationLimitReason} ({_config.Stop.MaxIterations})", cancel);
+
+            var rec = RunIteration(_state.Iteration + 1, cancel);
+            _state.ElapsedSeconds = elapsedAtOpen + wall.Elapsed.TotalSeconds;
+            _cb.IterationCompleted?.Invoke(rec);
+            if (_cb.StopAfterIteration is { } stop && _state.Iteration >= stop)
+                return Summary("interrupted after iteration " + _state.Iteration);
+        }
+    }
+
+    private RunSummary Summary(string? reason = null) =>
+        new(_state.Iteration, _pool.Count, _state.OracleCalls, _state.Finished, reason ?? _state.StopReason ?? "",
+            _state.Finished ? Path.Combine(Directory, FinalModelFile) : null, _state.Log.LastOrDefault());
+
+    // ------------------------------------------------------------------ one iteration
+
+    private IterationRecord RunIteration(int k, CancellationToken cancel)
+    {
+        var rec = new IterationRecord { Iteration = k };
+        var total = Stopwatch.StartNew();
+        var phase = Stopwatch.StartNew();
+
+        // 1. Train generation k on the pool.
+        _cb.Phase?.Invoke(k, "train");
+        var outcome = Train(k, RunSeeds.For(_config.Seed, k, SeedPurpose.Training), cancel);
+        var model = outcome.Model;
+        rec.Epochs = outcome.Epochs;
+        rec.BestEpoch = outcome.BestEpoch;
+        rec.TrainMaeMeV = 1000 * outcome.TrainMaeEvPerMolecule;
+        rec.HeldOutMaeMeV = 1000 * outcome.HeldOutMaeEvPerMolecule;
+        string modelRel = Path.Combine(ModelsDir, $"gen-{k:D3}.json");
+        model.Save(Path.Combine(Directory, modelRel));
+        // Continue with exactly what a resumed run would load.
+        model = _parts.Trainer.Load(Path.Combine(Directory, modelRel));
+        rec.TrainSeconds = phase.Elapsed.TotalSeconds;
+
+        // 2. Sample with the network.
+        phase.Restart();
+        _cb.Phase?.Invoke(k, "sample");
+        var gathered = Sample(k, model.Potential, rec, cancel);
+        rec.SampleSeconds = phase.Elapsed.TotalSeconds;
+
+        // 3. Label the gathered structures and add the failures.
+        phase.Restart();
+        _cb.Phase?.Invoke(k, "oracle");
+        var added = new List<Cluster>();
+        if (gathered.Count > 0)
+        {
+            var labels = _parts.Oracle.Label(gathered, false, cancel);
+            if (labels.Count != gathered.Count) throw new OracleException($"{_parts.Oracle.Name} returned {labels.Count} labels for {gathered.Count} structures");
+            double tolEv = _config.Selection.ToleranceMeV / 1000.0;
+            double sumErr = 0, maxErr = 0;
+            for (int i = 0; i < gathered.Count; i++)
+            {
+                var g = gathered[i];
+                double eNn = g.Energy ?? double.NaN, eRef = labels[i].Energy;
+                double err = Math.Abs(eNn - eRef);
+                double errPerMol = err / g.Count;
+                double measure = _config.Selection.Mode == ToleranceMode.PerMolecule ? errPerMol : err;
+                bool fail = !(measure <= tolEv); // NaN prediction counts as a failure
+                if (double.IsFinite(errPerMol)) { sumErr += errPerMol; maxErr = Math.Max(maxErr, errPerMol); }
+                else maxErr = double.PositiveInfinity;
+                if (fail)
+                {
+                    var c = new Cluster((double[])g.Positions.Clone(), g.Species) { Energy = eRef };
+                    foreach (var kv in g.Info) c.SetInfo(kv.Key, kv.Value);
+                    c.SetInfo("iteration", k.ToString(CultureInfo.InvariantCulture));
+                    c.SetInfo("e_nn", eNn.ToString("R", CultureInfo.InvariantCulture));
+                    added.Add(c);
+                }
+            }
+            rec.GatheredMaeMeV = 1000 * sumErr / gathered.Count;
+            rec.GatheredMaxMeV = 1000 * maxErr;
+        }
+        rec.Gathered = gathered.Count;
+        rec.Added = added.Count;
+        rec.OracleSeconds = phase.Elapsed.TotalSeconds;
+
+        // 4. Score the monitoring set.
+        phase.Restart();
+        _cb.Phase?.Invoke(k, "monitor");
+        if (_monitor != null)
+        {
+            var s = _monitor.Score(model.Potential, cancel);
+            rec.MonitorEnergyMaeMeV = s.EnergyMaeMeVPerMolecule;
+            rec.MonitorForceMaeMeVPerA = s.ForceMaeMeVPerA;
+        }
+        rec.MonitorSeconds = phase.Elapsed.TotalSeconds;
+
+        // 5. Checkpoint: pool, then state (the state names what is valid).
+        cancel.ThrowIfCancellationRequested();
+        _cb.Phase?.Invoke(k, "checkpoint");
+        _pool.AddRange(added);
+        if (added.Count > 0) ExtXyz.Write(Path.Combine(Directory, PoolFile), _pool);
+        _latest = model;
+        rec.PoolSize = _pool.Count;
+        rec.OracleCalls = OracleCallsTotal;
+        rec.TotalSeconds = total.Elapsed.TotalSeconds;
+        _state.Iteration = k;
+        _state.ConsecutiveNoAdd = added.Count == 0 ? _state.ConsecutiveNoAdd + 1 : 0;
+        _state.PoolSize = _pool.Count;
+        _state.OracleCalls = rec.OracleCalls;
+        _oracleCallsAtOpen = _parts.Oracle.Calls;
+        _state.LatestModel = modelRel;
+        _state.Log.RemoveAll(r => r.Iteration >= k);
+        _state.Log.Add(rec);
+        RunState.WriteLogCsv(Path.Combine(Directory, LogFile), _state.Log);
+        SaveState();
+        if (added.Count > 0) ReloadPoolTail(added.Count);
+        DrawProgress();
+        return rec;
+    }
+
+    private void SaveState() => _state.Save(Path.Combine(Directory, StateFile));
+
+    /// <summary>Replaces the just-added structures by what the pool file holds (what a resumed run sees).</summary>
+    private void ReloadPoolTail(int added)
+    {
+        var frames = ExtXyz.Read(Path.Combine(Directory, PoolFile)).Take(_state.PoolSize).ToList();
+        for (int i = _pool.Count - added; i < _pool.Count; i++) _pool[i] = frames[i];
+    }
+
+    private TrainingOutcome Train(int generation, int seed, CancellationToken cancel)
+    {
+        var t = _config.Training;
+        var s = new TrainingSettings
+        {
+            Epochs = t.Epochs,
+            EpochsPerStructure = t.EpochsPerStructure,
+            MinEpochs = t.MinEpochs,
+            BatchSize = t.BatchSize,
+            SmallPoolBatchSize = t.SmallPoolBatchSize,
+            Mu = t.Mu,
+            HoldoutFraction = t.HoldoutFraction,
+            WarmStart = t.WarmStart,
+            EarlyStopEpochs = t.EarlyStopEpochs,
+            SetupFile = t.SetupFile,
+        };
+        if (t.EpochsPerStructure > 0)
+            s.Epochs = (int)Math.Clamp(Math.Ceiling(t.EpochsPerStructure * _pool.Count), Math.Min(t.MinEpochs, t.Epochs), t.Epochs);
+        int trainCount = _pool.Count - (int)Math.Floor(t.HoldoutFraction * _pool.Count);
+        if (trainCount < t.BatchSize) s.BatchSize = t.SmallPoolBatchSize;
+        var warm = t.WarmStart ? _latest : null;
+        return _parts.Trainer.Train(_pool, warm, s, seed, cancel);
+    }
+
+    // ------------------------------------------------------------------ sampling and gathering
+
+    private List<Cluster> Sample(int k, IPotential potential, IterationRecord rec, CancellationToken cancel)
+    {
+        var sc = _config.Sampling;
+        double minPoolPerMol = _pool.Min(c => c.Energy!.Value / Math.Max(1, c.Count));
+        var guarded = new GuardedPotential(potential, sc.MinDistance, minPoolPerMol - sc.EnergyFloorMarginPerMolecule);
+
+        var pick = new Random(RunSeeds.For(_config.Seed, k, SeedPurpose.PoolPick));
+        var metroStart = _pool[pick.Next(_pool.Count)];
+        var nestedPoolPick = _pool[pick.Next(_pool.Count)];
+        int problems = 0;
+        Cluster? nestedStart = null;
+        if (sc.Nested.Cycles > 0 && sc.Nested.Frames > 0)
+        {
+            if (sc.Nested.RandomStart)
+            {
+                try { nestedStart = _parts.Starts.RandomCluster(sc.Nested.StartMolecules, RunSeeds.For(_config.Seed, k, SeedPurpose.NestedStart)); }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Say($"iteration {k}: random start cluster failed ({e.Message}); nested sampling starts from a pool structure");
+                    problems++;
+                }
+            }
+            nestedStart ??= nestedPoolPick;
+        }
+
+        SamplerTrajectory? metro = null, nested = null;
+        string? metroError = null, nestedError = null;
+        void RunMetro()
+        {
+            if (sc.Metropolis.Cycles <= 0 || sc.Metropolis.Frames <= 0) return;
+            (metro, metroError) = RunSampler(_parts.Metropolis, guarded, metroStart, sc.Metropolis.Cycles, sc.Metropolis.Frames, RunSeeds.For(_config.Seed, k, SeedPurpose.Metropolis), cancel);
+        }
+        void RunNested()
+        {
+            if (nestedStart is null) return;
+            (nested, nestedError) = RunSampler(_parts.Nested, guarded, nestedStart, sc.Nested.Cycles, sc.Nested.Frames, RunSeeds.For(_config.Seed, k, SeedPurpose.Nested), cancel);
+        }
+        if (sc.Parallel) Parallel.Invoke(new ParallelOptions { CancellationToken = cancel }, RunMetro, RunNested);
+        else { RunMetro(); RunNested(); }
+        cancel.ThrowIfCancellationRequested();
+
+        if (metroError != null) { problems++; Say($"iteration {k}: Metropolis sampling failed: {metroError}"); }
+        if (nestedError != null) { problems++; Say($"iteration {k}: nested sampling failed: {nestedError}"); }
+        if (metro?.StoppedEarly is { } ms) { problems++; Say($"iteration {k}: Metropolis stopped early: {ms}"); }
+        if (nested?.StoppedEarly is { } ns) { problems++; Say($"iteration {k}: nested sampling stopped early: {ns}"); }
+        rec.MetropolisAcceptance = metro?.Acceptance ?? double.NaN;
+        rec.NestedAcceptance = nested?.Acceptance ?? double.NaN;
+        rec.RejectedNonFinite = guarded.Stats.NonFinite + (metro?.NonFiniteRejections ?? 0) + (nested?.NonFiniteRejections ?? 0);
+        rec.RejectedTooClose = guarded.Stats.TooClose + (metro?.OverlapRejections ?? 0) + (nested?.OverlapRejections ?? 0);
+        rec.RejectedBelowFloor = guarded.Stats.BelowFloor;
+        rec.SamplerProblems = problems;
+
+        var frames = new List<Cluster>();
+        if (metro != null) frames.AddRange(PickFrames(metro, sc.Metropolis.Frames, "metropolis", k));
+        if (nested != null) frames.AddRange(PickFrames(nested, sc.Nested.Frames, "nested", k));
+
+        // Validate and predict with the network (a fresh full evaluation, not the sampler's running sum).
+        var ev = potential.CreateEvaluator();
+        var valid = new List<Cluster>();
+        foreach (var f in frames)
+        {
+            var why = Invalid(f, sc);
+            if (why != null) { rec.InvalidFrames++; Say($"iteration {k}: dropped a {f.GetInfo("source")} frame: {why}"); continue; }
+            double e;
+            try { e = ev.Compute(f.Positions, Span<double>.Empty, Span<double>.Empty); }
+            catch (Exception ex) when (ex is not OperationCanceledException) { e = double.NaN; }
+            f.Energy = e; // NaN: the network failed on it; the oracle decides, it will be added
+            valid.Add(f);
+        }
+        return valid;
+    }
+
+    private static (SamplerTrajectory?, string?) RunSampler(ITrajectorySampler sampler, IPotential potential, Cluster start, int cycles, int frames, int seed, CancellationToken cancel)
+    {
+        int every = Math.Max(1, cycles / frames);
+        try
+        {
+            var startCopy = new Cluster((double[])start.Positions.Clone(), start.Species);
+            return (sampler.Run(potential, startCopy, every, seed, cancel), null);
+        }
+        catch (OperationCanceledException) { throw; }
+        catch (Exception e) { return (null, $"{e.GetType().Name}: {e.Message}"); }
+    }
+
+    /// <summary>
+    /// The gathered frames of one trajectory: the frames recorded after cycles every, 2 every, ..., frames * every
+    /// (every = cycles / frames), i.e. the last frame of each equal part of the run; fewer if the run stopped early.
+    /// </summary>
+    internal static IEnumerable<Cluster> PickFrames(SamplerTrajectory t, int frames, string source, int iteration)
+    {
+        var list = t.Frames;
+        if (list.Count == 0 || frames <= 0) yield break;
+        IEnumerable<Cluster> chosen = list.Count <= frames
+            ? list
+            : Enumerable.Range(1, frames).Select(j => list[(int)Math.Round((double)j * list.Count / frames) - 1]);
+        foreach (var f in chosen)
+        {
+            var c = new Cluster((double[])f.Positions.Clone(), f.Species);
+            c.SetInfo("source", source);
+            c.SetInfo("iteration", iteration.ToString(CultureInfo.InvariantCulture));
+            if (f.GetInfo("cycle") is { } cyc) c.SetInfo("cycle", cyc);
+            yield return c;
+        }
+    }
+
+    /// <summary>Why a sampled frame must not go to the oracle (null: fine).</summary>
+    internal static string? Invalid(Cluster f, SamplingSettings sc)
+    {
+        var p = f.Positions;
+        foreach (var v in p) if (!double.IsFinite(v)) return "non-finite coordinates";
+        int n = f.Count;
+        if (n == 0) return "no molecules";
+        double min2 = sc.MinDistance * sc.MinDistance * (1 - 1e-9), crit2 = sc.ClusterCriterion * sc.ClusterCriterion;
+        // Connectivity by the Stillinger criterion (union-find) and the hard core.
+        var parent = Enumerable.Range(0, n).ToArray();
+        int Find(int a) { while (parent[a] != a) a = parent[a] = parent[parent[a]]; return a; }
+        int groups = n;
+        for (int i = 0; i < n; i++)
+            for (int j = i + 1; j < n; j++)
+            {
+                double dx = p[3 * i] - p[3 * j], dy = p[3 * i + 1] - p[3 * j + 1], dz = p[3 * i + 2] - p[3 * j + 2];
+                double r2 = dx * dx + dy * dy + dz * dz;
+                if (r2 < min2) return $"molecules {i} and {j} closer than {sc.MinDistance} A";
+                if (r2 <= crit2) { int a = Find(i), b = Find(j); if (a != b) { parent[a] = b; groups--; } }
+            }
+        return groups == 1 ? null : $"not one cluster ({groups} pieces by the {sc.ClusterCriterion} A criterion)";
+    }
+
+    // ------------------------------------------------------------------ the end
+
+    private RunSummary Finish(string reason, CancellationToken cancel)
+    {
+        Say(reason);
+        ILearnedModel final;
+        if (_latest != null && _state.ConsecutiveNoAdd > 0)
+        {
+            final = _latest; // the last generation was trained on the final pool
+        }
+        else
+        {
+            Say("training the final model on the final pool");
+            int k = _state.Iteration + 1;
+            var outcome = Train(k, RunSeeds.For(_config.Seed, k, SeedPurpose.FinalTraining), cancel);
+            final = outcome.Model;
+        }
+        var finalPath = Path.Combine(Directory, FinalModelFile);
+        final.Save(finalPath);
+        final = _parts.Trainer.Load(finalPath);
+        if (_config.Plots && _parts.Plotter != null)
+        {
+            try
+            {
+                var ev = final.Potential.CreateEvaluator();
+                var refs = new List<double>(); var pred = new List<double>();
+                foreach (var c in _pool)
+                {
+                    refs.Add(c.Energy!.Value / c.Count);
+                    pred.Add(ev.Compute(c.Positions, Span<double>.Empty, Span<double>.Empty) / c.Count);
+                }
+                _parts.Plotter.DrawParity(Path.Combine(Directory, ParityPlot), refs, pred);
+            }
+            catch (Exception e) when (e is not OperationCanceledException) { Say($"parity plot failed: {e.Message}"); }
+        }
+        _state.Finished = true;
+        _state.StopReason = reason;
+        SaveState();
+        Say($"final model: {finalPath}");
+        return Summary();
+    }
+
+    private void DrawProgress()
+    {
+        if (!_config.Plots || _parts.Plotter == null) return;
+        try { _parts.Plotter.DrawProgress(Path.Combine(Directory, ProgressPlot), _state.Log); }
+        catch (Exception e) { Say($"progress plot failed: {e.Message}"); }
+    }
+}

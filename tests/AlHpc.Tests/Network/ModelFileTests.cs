@@ -1,0 +1,144 @@
+using System.Text;
+using AlHpc.IO;
+using AlHpc.Network;
+using AlHpc.Potentials;
+using AlHpc.Tests.Descriptors;
+using Xunit;
+
+namespace AlHpc.Tests.Network;
+
+public class ModelFileTests
+{
+    private static NnModel Sample()
+    {
+        var m = TestModels.Random(42);
+        var rng = new Random(9);
+        // awkward doubles: subnormal, tiny, huge, negative zero, many digits
+        m.Network.Weights[0] = 4.9406564584124654E-324;
+        m.Network.Weights[1] = -0.0;
+        m.Network.Weights[2] = 1.0 / 3.0;
+        m.Network.Weights[3] = 1.7976931348623157E+308;
+        for (int k = 4; k < m.Network.WeightCount; k++) m.Network.Weights[k] = (rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-8, 8));
+        m.EnergyScale = 2.0 / 0.0371234567891;
+        m.EnergyShift = -0.2961234567890123;
+        m.IsolatedAtomEnergy = -1e-17;
+        m.AnchorIsolatedAtom = false;
+        m.DescriptorMin = m.DescriptorMean.Select(x => x - 1.0 / 7).ToArray();
+        m.DescriptorMax = m.DescriptorMean.Select(x => x + 1.0 / 7).ToArray();
+        m.Provenance[ModelFile.Keys.TrainingSetHash] = "abc123";
+        m.Provenance[ModelFile.Keys.Created] = "2026-11-24T02:00:00Z";
+        m.Provenance["note"] = "quote \" and newline \n kept";
+        return m;
+    }
+
+    [Fact]
+    public void RoundTripIsBitExact()
+    {
+        var m = Sample();
+        var path = Path.Combine(TestPaths.NewTempDir(), "model.json");
+        ModelFile.Save(path, m);
+        var b = ModelFile.Load(path);
+        Assert.True(b.Setup.SameFunctionsAs(m.Setup));
+        Assert.Equal(m.Network.LayerSizes, b.Network.LayerSizes);
+        Assert.Equal(m.Network.Activations, b.Network.Activations);
+        for (int k = 0; k < m.Network.WeightCount; k++)
+            Assert.Equal(BitConverter.DoubleToInt64Bits(m.Network.Weights[k]), BitConverter.DoubleToInt64Bits(b.Network.Weights[k]));
+        Assert.Equal(Bits(m.DescriptorMean), Bits(b.DescriptorMean));
+        Assert.Equal(Bits(m.DescriptorStd), Bits(b.DescriptorStd));
+        Assert.Equal(Bits(m.DescriptorMin!), Bits(b.DescriptorMin!));
+        Assert.Equal(Bits(m.DescriptorMax!), Bits(b.DescriptorMax!));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(m.EnergyScale), BitConverter.DoubleToInt64Bits(b.EnergyScale));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(m.EnergyShift), BitConverter.DoubleToInt64Bits(b.EnergyShift));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(m.IsolatedAtomEnergy), BitConverter.DoubleToInt64Bits(b.IsolatedAtomEnergy));
+        Assert.Equal(m.AnchorIsolatedAtom, b.AnchorIsolatedAtom);
+        Assert.Equal(m.Provenance, b.Provenance);
+        // saving the loaded model gives the same bytes
+        var path2 = Path.Combine(Path.GetDirectoryName(path)!, "again.json");
+        ModelFile.Save(path2, b);
+        Assert.Equal(File.ReadAllBytes(path), File.ReadAllBytes(path2));
+        // and the same energies
+        var p = TestClusters.Random(15, 4);
+        Assert.Equal(new NnPotential(m).CreateEvaluator().Compute(p, default, default), new NnPotential(b).CreateEvaluator().Compute(p, default, default));
+    }
+
+    [Fact]
+    public void NonFiniteValuesSurvive()
+    {
+        var m = TestModels.Random(1);
+        m.Network.Weights[5] = double.NaN;
+        m.Network.Weights[6] = double.NegativeInfinity;
+        var ms = new MemoryStream();
+        ModelFile.Write(ms, m);
+        var b = ModelFile.Parse(ms.ToArray());
+        Assert.True(double.IsNaN(b.Network.Weights[5]));
+        Assert.Equal(double.NegativeInfinity, b.Network.Weights[6]);
+    }
+
+    [Fact]
+    public void NewerVersionIsRefused()
+    {
+        var ms = new MemoryStream();
+        ModelFile.Write(ms, TestModels.Random(2));
+        var text = Encoding.UTF8.GetString(ms.ToArray()).Replace($"\"version\": {ModelFile.CurrentVersion}", $"\"version\": {ModelFile.CurrentVersion + 1}");
+        var e = Assert.Throws<InputFormatException>(() => ModelFile.Parse(Encoding.UTF8.GetBytes(text), "future.json"));
+        Assert.Contains("newer", e.Message);
+        Assert.Contains("future.json", e.Message);
+    }
+
+    [Fact]
+    public void MalformedFilesNameTheProblem()
+    {
+        var ms = new MemoryStream();
+        ModelFile.Write(ms, TestModels.Random(2));
+        string good = Encoding.UTF8.GetString(ms.ToArray());
+        // syntax error: line number
+        var lines = good.Split('\n');
+        lines[5] = lines[5] + " }}";
+        var e1 = Assert.Throws<InputFormatException>(() => ModelFile.Parse(Encoding.UTF8.GetBytes(string.Join('\n', lines)), "m.json"));
+        Assert.True(e1.Line >= 6, $"line {e1.Line}");
+        // wrong weight count
+        int i = good.IndexOf("\"weights\": [", StringComparison.Ordinal);
+        int j = good.IndexOf(',', i);
+        string fewer = good[..(i + "\"weights\": [".Length)] + good[(j + 1)..];
+        var e2 = Assert.Throws<InputFormatException>(() => ModelFile.Parse(Encoding.UTF8.GetBytes(fewer), "m.json"));
+        Assert.Contains("weights", e2.Message);
+        // unknown activation
+        var e3 = Assert.Throws<InputFormatException>(() => ModelFile.Parse(Encoding.UTF8.GetBytes(good.Replace("\"twist\"", "\"relu\"")), "m.json"));
+        Assert.Contains("relu", e3.Message);
+        // not a model
+        Assert.Throws<InputFormatException>(() => ModelFile.Parse("{\"format\": \"other\", \"version\": 1}"u8, "m.json"));
+    }
+
+    [Fact]
+    public void N2p2ExportWritesConsistentFiles()
+    {
+        var m = TestModels.Random(5, Activation.Tanh);
+        var dir = TestPaths.NewTempDir();
+        N2p2Export.Export(m, dir);
+        var input = File.ReadAllLines(Path.Combine(dir, "input.nn"));
+        Assert.Contains("global_activation_short t t l", input);
+        Assert.Contains("global_nodes_short 10 10", input);
+        Assert.Equal(8, input.Count(l => l.StartsWith("symfunction_short O 2 O ")));
+        Assert.Equal(18, input.Count(l => l.StartsWith("symfunction_short O 9 O O ")));
+        var scaling = File.ReadAllLines(Path.Combine(dir, "scaling.data")).Where(l => !l.StartsWith('#')).ToArray();
+        Assert.Equal(26, scaling.Length);
+        Assert.Equal(m.DescriptorStd[3], double.Parse(scaling[3].Split(' ', StringSplitOptions.RemoveEmptyEntries)[5], System.Globalization.CultureInfo.InvariantCulture));
+        var w = File.ReadAllLines(Path.Combine(dir, "weights.008.data")).Where(l => !l.StartsWith('#'))
+            .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(m.Network.WeightCount, w.Length);
+        // n2p2 order, first layer: w[j * 10 + k] = W1[k, j]; then 10 biases
+        Assert.Equal(m.Network.Weights[3 * 27 + 5], w[5 * 10 + 3]);
+        Assert.Equal(m.Network.Weights[2 * 27 + 26], w[26 * 10 + 2]);
+        Assert.Equal(w.Select(BitConverter.DoubleToInt64Bits).OrderBy(x => x), m.Network.Weights.Select(BitConverter.DoubleToInt64Bits).OrderBy(x => x));
+    }
+
+    [Fact]
+    public void N2p2ExportRefusesTwist()
+    {
+        var m = TestModels.Random(5, Activation.Twist);
+        var e = Assert.Throws<NotSupportedException>(() => N2p2Export.Export(m, TestPaths.NewTempDir()));
+        Assert.Contains("twist", e.Message);
+    }
+
+    private static long[] Bits(double[] a) => a.Select(BitConverter.DoubleToInt64Bits).ToArray();
+}

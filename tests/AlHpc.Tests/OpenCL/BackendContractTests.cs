@@ -1,0 +1,195 @@
+using AlHpc.Network;
+using AlHpc.Potentials;
+using AlHpc.Structures;
+
+namespace AlHpc.Tests.OpenCL;
+
+/// <summary>
+/// The contract every compute backend meets, written once: Tersoff against LAMMPS and the plain formula,
+/// descriptors against the plain formula and finite differences, NN energies and forces, Jacobian rows
+/// against finite differences. Bound to the CPU path by <see cref="CpuContractTests"/> and to OpenCL by
+/// <see cref="OpenClContractTests"/>; the latter also checks OpenCL == CPU on the same inputs.
+/// </summary>
+public abstract class BackendContractTests
+{
+    protected abstract IComputeBackend Backend { get; }
+
+    /// <summary>Hook for skipping where the backend is absent (OpenCL without a platform).</summary>
+    protected virtual void Require() { }
+
+    protected static ClusterBatch SmallBatch() => ReferenceData.RandomBatch(16, 24, 11);
+
+    [SkippableFact]
+    public void Tersoff_MatchesLammps()
+    {
+        Require();
+        var clusters = ReferenceData.LammpsClusters();
+        var batch = ClusterBatch.FromClusters(clusters);
+        var e = new double[batch.ClusterCount];
+        var f = new double[batch.Positions.Length];
+        Backend.Tersoff(TersoffParameters.MlBop, batch, e, f);
+        for (int c = 0; c < clusters.Count; c++)
+        {
+            Assert.True(Math.Abs(e[c] - clusters[c].Energy!.Value) < 1e-9, $"{Backend.Name} cluster {c}: E {e[c]} vs LAMMPS {clusters[c].Energy}");
+            var fr = clusters[c].Forces!;
+            for (int k = 0; k < fr.Length; k++)
+                Assert.True(Math.Abs(f[3 * batch.Offsets[c] + k] - fr[k]) < 1e-9, $"{Backend.Name} cluster {c} force {k}: {f[3 * batch.Offsets[c] + k]} vs {fr[k]}");
+        }
+    }
+
+    [SkippableFact]
+    public void Tersoff_RandomBatch_MatchesPlainFormulaAndFiniteDifferences()
+    {
+        Require();
+        var p = TersoffParameters.MlBop;
+        var batch = SmallBatch();
+        var e = new double[batch.ClusterCount];
+        var f = new double[batch.Positions.Length];
+        Backend.Tersoff(p, batch, e, f);
+        for (int c = 0; c < batch.ClusterCount; c++)
+        {
+            double er = TersoffReference.Energy(p, batch.PositionsOf(c));
+            Assert.True(Math.Abs(e[c] - er) < 1e-10 * (1 + Math.Abs(er)), $"{Backend.Name} cluster {c}: {e[c]} vs {er}");
+            if (c % 4 != 0) continue;
+            var fd = PlainReference.FdForces(x => TersoffReference.Energy(p, x), batch.PositionsOf(c).ToArray());
+            for (int k = 0; k < fd.Length; k++)
+                Assert.True(Math.Abs(fd[k] - f[3 * batch.Offsets[c] + k]) < 1e-6, $"{Backend.Name} cluster {c} force {k}: {f[3 * batch.Offsets[c] + k]} vs FD {fd[k]}");
+        }
+    }
+
+    [SkippableFact]
+    public void Descriptors_MatchPlainFormula()
+    {
+        Require();
+        var setup = PlainReference.Water26();
+        var batch = SmallBatch();
+        var g = Backend.Descriptors(setup, batch);
+        for (int c = 0; c < batch.ClusterCount; c++)
+        {
+            var r = PlainReference.Descriptors(setup, batch.PositionsOf(c));
+            for (int k = 0; k < r.Length; k++)
+            {
+                double got = g[batch.Offsets[c] * setup.Count + k];
+                Assert.True(Math.Abs(r[k] - got) < 1e-12 * (1 + Math.Abs(r[k])), $"{Backend.Name} cluster {c} value {k}: {got} vs {r[k]}");
+            }
+        }
+    }
+
+    [SkippableFact]
+    public void DescriptorDerivatives_MatchFiniteDifferences()
+    {
+        Require();
+        var setup = PlainReference.Water26();
+        var batch = ReferenceData.RandomBatch(3, 9, 21, minSize: 6);
+        var d = Backend.DescriptorDerivatives(setup, batch);
+        const double h = 1e-5;
+        int nf = setup.Count;
+        for (int c = 0; c < batch.ClusterCount; c++)
+        {
+            var pos = batch.PositionsOf(c).ToArray();
+            int n = pos.Length / 3, o = batch.Offsets[c];
+            for (int j = 0; j < n; j++)
+                for (int x = 0; x < 3; x++)
+                {
+                    double keep = pos[3 * j + x];
+                    pos[3 * j + x] = keep + h; var gp = PlainReference.Descriptors(setup, pos);
+                    pos[3 * j + x] = keep - h; var gm = PlainReference.Descriptors(setup, pos);
+                    pos[3 * j + x] = keep;
+                    for (int i = 0; i < n; i++)
+                        for (int f = 0; f < nf; f++)
+                        {
+                            double fd = (gp[i * nf + f] - gm[i * nf + f]) / (2 * h);
+                            double an = d(o + i, f, o + j, x);
+                            Assert.True(Math.Abs(fd - an) < 1e-6 * (1 + Math.Abs(fd)), $"{Backend.Name} dG[{i},{f}]/dr[{j},{x}] = {an} vs FD {fd}");
+                        }
+                }
+        }
+    }
+
+    [SkippableFact]
+    public void Nn_EnergiesMatchPlainFormula_ForcesMatchFiniteDifferences()
+    {
+        Require();
+        var setup = PlainReference.Water26();
+        var batch = SmallBatch();
+        var model = PlainReference.RandomModel(setup, batch, 3);
+        var e = new double[batch.ClusterCount];
+        var f = new double[batch.Positions.Length];
+        Backend.Nn(model, batch, e, f);
+        for (int c = 0; c < batch.ClusterCount; c++)
+        {
+            double er = PlainReference.NnEnergy(model, batch.PositionsOf(c));
+            Assert.True(Math.Abs(er - e[c]) < 1e-10 * (1 + Math.Abs(er)), $"{Backend.Name} cluster {c}: {e[c]} vs {er}");
+            if (c % 4 != 1) continue;
+            var fd = PlainReference.FdForces(x => PlainReference.NnEnergy(model, x), batch.PositionsOf(c).ToArray());
+            for (int k = 0; k < fd.Length; k++)
+                Assert.True(Math.Abs(fd[k] - f[3 * batch.Offsets[c] + k]) < 1e-6, $"{Backend.Name} cluster {c} force {k}: {f[3 * batch.Offsets[c] + k]} vs FD {fd[k]}");
+        }
+    }
+
+    [SkippableTheory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Jacobian_MatchesFiniteDifferencesOfPredictions(bool anchor)
+    {
+        Require();
+        var setup = PlainReference.Water26();
+        var batch = ReferenceData.RandomBatch(10, 20, 31, minSize: 2);
+        var model = PlainReference.RandomModel(setup, batch, 5);
+        var raw = new AlHpc.Descriptors.BatchDescriptors(setup).ComputeValues(batch);
+        var net = model.Network.Clone();
+        int p = net.WeightCount;
+        int[] rows = [7, 0, 3, 9, 3];
+        using var jb = Backend.CreateJacobianBuilder(setup, net);
+        jb.SetData(raw, batch.Offsets, setup.Count, model.DescriptorMean, model.DescriptorStd);
+        var pred = new double[rows.Length];
+        var jac = new double[rows.Length * p];
+        jb.Compute(net, rows, anchor, pred, jac);
+        // predictions against the plain formula (scaled units)
+        for (int k = 0; k < rows.Length; k++)
+        {
+            double want = PlainPrediction(model, batch, rows[k], anchor);
+            Assert.True(Math.Abs(pred[k] - want) < 1e-11 * (1 + Math.Abs(want)), $"{Backend.Name} prediction {k}: {pred[k]} vs {want}");
+        }
+        // every weight: de/dw = -dp/dw by central differences
+        const double h = 1e-6;
+        var pp = new double[rows.Length];
+        var pm = new double[rows.Length];
+        for (int w = 0; w < p; w++)
+        {
+            double keep = net.Weights[w];
+            net.Weights[w] = keep + h; jb.Compute(net, rows, anchor, pp, Span<double>.Empty);
+            net.Weights[w] = keep - h; jb.Compute(net, rows, anchor, pm, Span<double>.Empty);
+            net.Weights[w] = keep;
+            for (int k = 0; k < rows.Length; k++)
+            {
+                double fd = -(pp[k] - pm[k]) / (2 * h);
+                Assert.True(Math.Abs(fd - jac[k * p + w]) < 1e-7 * (1 + Math.Abs(fd)), $"{Backend.Name} J[{k},{w}] = {jac[k * p + w]} vs FD {fd}");
+            }
+        }
+    }
+
+    /// <summary>p_s = (1/N) sum_i NN(Ĝ_i) - (anchor ? NN(Ĝ_0) : 0) from the plain descriptors.</summary>
+    protected static double PlainPrediction(NnModel model, ClusterBatch batch, int s, bool anchor)
+    {
+        int n = batch.SizeOf(s), nf = model.Setup.Count;
+        var g = PlainReference.Descriptors(model.Setup, batch.PositionsOf(s));
+        model.ScaleDescriptors(g);
+        var o = new double[n];
+        var ws = model.Network.CreateWorkspace(n);
+        model.Network.Forward(g, n, o, ws);
+        double mean = o.Sum() / n;
+        if (!anchor) return mean;
+        var g0 = new double[nf];
+        model.ScaleDescriptors(g0);
+        var o0 = new double[1];
+        model.Network.Forward(g0, 1, o0, ws);
+        return mean - o0[0];
+    }
+}
+
+/// <summary>The contract on the CPU path.</summary>
+public sealed class CpuContractTests : BackendContractTests
+{
+    protected override IComputeBackend Backend { get; } = new CpuBackend();
+}
