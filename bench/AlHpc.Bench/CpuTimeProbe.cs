@@ -54,5 +54,20 @@ public static class CpuTimeProbe
             }
             Console.WriteLine($"mc propose+reject N={n} ({layout}): {best:F3} us CPU per trial move");
         }
+        {
+            var rng = new Random(3);
+            var clusters = new List<AlHpc.Structures.Cluster>(10_000);
+            for (int c = 0; c < 10_000; c++)
+                clusters.Add(new AlHpc.Structures.Cluster(ClusterBuilder.RandomConnected(1 + rng.Next(200), (ulong)c, bond: 2.7, minDistance: 2.5)));
+            var batch = AlHpc.Structures.ClusterBatch.FromClusters(clusters);
+            var e = new double[batch.ClusterCount];
+            var f = new double[batch.Positions.Length];
+            var serial = new BatchEvaluator(pot, 1);
+            serial.Evaluate(batch, e, f);
+            var t0 = Process.GetCurrentProcess().TotalProcessorTime;
+            serial.Evaluate(batch, e, f);
+            double cpu = (Process.GetCurrentProcess().TotalProcessorTime - t0).TotalSeconds;
+            Console.WriteLine($"labelling 10,000 clusters ({batch.AtomCount} beads) E+F serial: {cpu:F2} s CPU = {batch.ClusterCount / cpu:F0} clusters/s per core, {cpu / batch.AtomCount * 1e6:F3} us per bead");
+        }
     }
 }
