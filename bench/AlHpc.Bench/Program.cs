@@ -2,6 +2,8 @@ using BenchmarkDotNet.Running;
 
 // Run all benchmarks: dotnet run -c Release --project bench/AlHpc.Bench -- --filter '*'
 // One class: dotnet run -c Release --project bench/AlHpc.Bench -- --filter '*Tersoff*' --job short
+// Per-atom CPU time of the network potential (shared machines): dotnet run -c Release --project bench/AlHpc.Bench -- nn-cputime
+if (args.Length > 0 && args[0] == "nn-cputime") { AlHpc.Bench.NnCpuTime.Run(); return; }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 
 public partial class Program;
