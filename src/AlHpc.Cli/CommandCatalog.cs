@@ -18,6 +18,10 @@ public static class CommandCatalog
         yield return SetupCommand.Create();
         yield return ExportN2p2Command.Create();
         yield return LearnCommand.Create();
+        yield return ConvertCommand.Create();
+        yield return EvaluateCommand.Create();
         yield return TrainCommand.Create();
+        yield return TestSetCommand.Create();
+        yield return TestSetInfoCommand.Create();
     }
 }

@@ -61,28 +61,37 @@ public static class SampleCommand
             else positions = ClusterBuilder.RandomConnected(n!.Value, s);
 
             var backend = pot.CreateMcBackend();
+            // Settings are validated when the sampler is built: a bad value is a usage error (exit 2).
+            Func<Action<Cluster>, Action<long, long>, McResult> run;
+            try
+            {
+                if (m == "metropolis")
+                {
+                    var sampler = new MetropolisSampler(new MetropolisSettings
+                    {
+                        TemperatureK = pr.GetValue(temperature), Cycles = c, EquilibrationCycles = pr.GetValue(equilibration),
+                        Seed = s, TrajectoryEvery = k, MaxStep = pr.GetValue(maxStep), CriterionDistance = pr.GetValue(criterion),
+                        MinPairDistance = pr.GetValue(minDistance),
+                    });
+                    run = (frame, prog) => sampler.Run(backend, positions, frame, prog);
+                }
+                else
+                {
+                    var sampler = new NestedSampler(new NestedSettings
+                    {
+                        Cycles = c, AdjustFrequency = pr.GetValue(adjust), InitialCeilingPerBead = pr.GetValue(ceiling) ?? double.PositiveInfinity,
+                        Seed = s, TrajectoryEvery = k, MaxStep = pr.GetValue(maxStep), CriterionDistance = pr.GetValue(criterion),
+                        MinPairDistance = pr.GetValue(minDistance),
+                    });
+                    run = (frame, prog) => sampler.Run(backend, positions, frame, prog);
+                }
+            }
+            catch (ArgumentOutOfRangeException e) { throw new UsageException($"bad option value: {e.Message}"); }
+
             using var writer = new ExtXyzWriter(outPath);
             McResult result;
             using (var progress = new ConsoleProgress($"sample {m}", c, "cycles"))
-            {
-                try
-                {
-                    result = m == "metropolis"
-                        ? new MetropolisSampler(new MetropolisSettings
-                        {
-                            TemperatureK = pr.GetValue(temperature), Cycles = c, EquilibrationCycles = pr.GetValue(equilibration),
-                            Seed = s, TrajectoryEvery = k, MaxStep = pr.GetValue(maxStep), CriterionDistance = pr.GetValue(criterion),
-                            MinPairDistance = pr.GetValue(minDistance),
-                        }).Run(backend, positions, writer.Write, progress.Report)
-                        : new NestedSampler(new NestedSettings
-                        {
-                            Cycles = c, AdjustFrequency = pr.GetValue(adjust), InitialCeilingPerBead = pr.GetValue(ceiling) ?? double.PositiveInfinity,
-                            Seed = s, TrajectoryEvery = k, MaxStep = pr.GetValue(maxStep), CriterionDistance = pr.GetValue(criterion),
-                            MinPairDistance = pr.GetValue(minDistance),
-                        }).Run(backend, positions, writer.Write, progress.Report);
-                }
-                catch (ArgumentOutOfRangeException e) { throw new UsageException($"bad option value: {e.Message}"); }
-            }
+                result = run(writer.Write, progress.Report);
             if (result.Status == McStatus.InvalidStart)
                 throw new InputFormatException(startFile ?? "--size", 0, result.Message!);
             if (result.Status != McStatus.Completed)

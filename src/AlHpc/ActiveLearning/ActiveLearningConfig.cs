@@ -117,6 +117,7 @@ public sealed class ActiveLearningConfig
         Check(Training.HoldoutFraction >= 0 && Training.HoldoutFraction < 1, "training.holdoutFraction must be in [0, 1)");
         Check(Training.MinEpochs >= 1, "training.minEpochs must be >= 1");
         Check(Training.EpochsPerStructure >= 0, "training.epochsPerStructure must be >= 0");
+        Check(Training.EarlyStopEpochs >= 0, "training.earlyStopEpochs must be >= 0 (0: off)");
 
         foreach (var (name, cycles, frames) in new[] { ("metropolis", Sampling.Metropolis.Cycles, Sampling.Metropolis.Frames), ("nested", Sampling.Nested.Cycles, Sampling.Nested.Frames) })
         {
@@ -181,6 +182,9 @@ public sealed class TrainingSettings
     /// </summary>
     public double EpochsPerStructure { get; set; }
 
+    /// <summary>Speed option: stop a generation's training after this many epochs without a better held-out error (0 = off, the paper's setting).</summary>
+    public int EarlyStopEpochs { get; set; }
+
     /// <summary>Lower bound of the epoch count when <see cref="EpochsPerStructure"/> is on.</summary>
     public int MinEpochs { get; set; } = 200;
 
@@ -242,14 +246,14 @@ public sealed class SamplingSettings
     /// Hard core (A): trial moves bringing two molecules closer than this are rejected (guard against a
     /// young network that predicts an ever lower energy as molecules overlap). ML-BOP's dimer minimum is 2.71 A.
     /// </summary>
-    public double MinDistance { get; set; } = 1.5;
+    public double MinDistance { get; set; } = 2.0;
 
     /// <summary>
     /// Energy floor margin (eV/molecule): moves to an energy per molecule below (lowest pool energy per
     /// molecule - this margin) are rejected, so a network with a runaway minimum cannot drag Metropolis or
     /// the nested ceiling to minus infinity. Hits are counted and reported.
     /// </summary>
-    public double EnergyFloorMarginPerMolecule { get; set; } = 1.0;
+    public double EnergyFloorMarginPerMolecule { get; set; } = 0.5;
 
     /// <summary>Run the Metropolis and nested samplers at the same time (two threads).</summary>
     public bool Parallel { get; set; } = true;

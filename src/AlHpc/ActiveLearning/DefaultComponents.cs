@@ -127,12 +127,14 @@ public static class DefaultComponents
                 SmallSetBatchSize = settings.SmallPoolBatchSize,
                 Mu = settings.Mu,
                 HoldoutFraction = settings.HoldoutFraction,
+                EarlyStopEpochs = settings.EarlyStopEpochs,
                 Seed = seed,
             };
             var init = (warmStart as NnLearnedModel)?.Model;
             var r = LmTrainer.Train(set, options, init, null, cancel);
             r.Model.Provenance["active_learning_seed"] = seed.ToString(CultureInfo.InvariantCulture);
-            return new TrainingOutcome(new NnLearnedModel(r.Model), r.BestTrainMae / 1000, r.BestHoldoutMae / 1000, settings.Epochs);
+            int epochsRun = r.Curve.Count > 0 ? r.Curve[^1].Epoch : 0;
+            return new TrainingOutcome(new NnLearnedModel(r.Model), r.BestTrainMae / 1000, r.BestHoldoutMae / 1000, epochsRun, r.BestEpoch);
         }
 
         public ILearnedModel Load(string path) => new NnLearnedModel(ModelFile.Load(path));

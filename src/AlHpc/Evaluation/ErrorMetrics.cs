@@ -125,7 +125,8 @@ public sealed class EvaluationMetrics
                 for (int c = blk * 256; c < c1; c++)
                 {
                     var s = default(ErrorStats);
-                    for (int k = 3 * off[c]; k < 3 * off[c + 1]; k++) s = s.Add(1000.0 * (pf[k] - rf[k]));
+                    for (int k = 3 * off[c]; k < 3 * off[c + 1]; k++)
+                        if (!double.IsNaN(rf[k])) s = s.Add(1000.0 * (pf[k] - rf[k])); // NaN: cluster without reference forces
                     fStats![c] = s;
                 }
             });

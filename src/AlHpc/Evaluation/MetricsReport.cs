@@ -31,7 +31,7 @@ public static class MetricsReport
         return sb.ToString();
     }
 
-    private static string F(double v) => double.IsNaN(v) ? "-" : v.ToString(v >= 1e4 ? "0.###E+0" : "0.000", Inv);
+    private static string F(double v) => double.IsNaN(v) ? "-" : v != 0 && Math.Abs(v) < 5e-4 ? v.ToString("0.0E+0", Inv) : v.ToString(v >= 1e5 ? "0.###E+0" : "0.000", Inv);
     private static string C(double v) => double.IsNaN(v) ? "" : v.ToString("R", Inv);
 
     private static void CsvRow(TextWriter w, GroupMetrics g) =>

@@ -73,6 +73,9 @@ public sealed class ClusterCriterion
     /// <summary>Current number of beads.</summary>
     public int Count => _n;
 
+    /// <summary>How many move checks needed the breadth-first search (diagnostics; the rest were decided locally).</summary>
+    public long SearchCount { get; private set; }
+
     /// <summary>The criterion's copy of the positions (A).</summary>
     public ReadOnlySpan<double> Positions => _pos.AsSpan(0, 3 * _n);
 
@@ -134,7 +137,11 @@ public sealed class ClusterCriterion
         int lostStamp = NextStamp();
         int lostCount = CollectLost(index, newStamp, lostStamp);
         if (lostCount == 0) return CriterionResult.Ok;
-        // (3) BFS from the new k (k at its new position; edges to k's old grid entry are skipped).
+        // (3a) Cheap common case: a lost neighbour bonded to a new neighbour of k is reachable from k.
+        lostCount = DropBridged(index, lostCount, newStamp);
+        if (lostCount == 0) return CriterionResult.Ok;
+        // (3b) BFS from the new k (k at its new position; edges to k's old grid entry are skipped).
+        SearchCount++;
         int seen = NextStamp();
         _seen[index] = seen;
         int tail = 0;
@@ -371,6 +378,36 @@ public sealed class ClusterCriterion
                 if (dx * dx + dy * dy + dz * dz <= _d2) { _lostMark[j] = lostStamp; _lost[count++] = j; }
             }
         return count;
+    }
+
+    /// <summary>
+    /// Removes from _lost (and unmarks) every lost bead bonded to a bead marked with <paramref name="newStamp"/>
+    /// (a new neighbour of the moved bead <paramref name="k"/>); returns how many remain.
+    /// </summary>
+    private int DropBridged(int k, int lostCount, int newStamp)
+    {
+        int kept = 0;
+        for (int t = 0; t < lostCount; t++)
+        {
+            int j = _lost[t];
+            if (BondedToMarked(j, k, newStamp)) _lostMark[j] = 0;
+            else _lost[kept++] = j;
+        }
+        return kept;
+    }
+
+    private bool BondedToMarked(int j, int skip, int newStamp)
+    {
+        double x = _pos[3 * j], y = _pos[3 * j + 1], z = _pos[3 * j + 2];
+        int nb = BucketsAround(x, y, z);
+        for (int t = 0; t < nb; t++)
+            for (int i = _head[_scannedBuckets[t]]; i >= 0; i = _next[i])
+            {
+                if (i == skip || _newMark[i] != newStamp) continue;
+                double dx = _pos[3 * i] - x, dy = _pos[3 * i + 1] - y, dz = _pos[3 * i + 2] - z;
+                if (dx * dx + dy * dy + dz * dz <= _d2) return true;
+            }
+        return false;
     }
 
     /// <summary>Enqueues the unseen beads bonded to (x, y, z), except <paramref name="skip"/>.</summary>

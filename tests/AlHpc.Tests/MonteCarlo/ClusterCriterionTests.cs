@@ -116,6 +116,7 @@ public class ClusterCriterionTests
         }
         // The walk exercised both outcomes, and the maintained state is still a cluster equal to the reference's view.
         Assert.True(ok > trials / 20 && broken > trials / 100, $"ok {ok}, broken {broken}, overlap {overlap}");
+        Assert.True(c.SearchCount > 10, $"only {c.SearchCount} checks reached the breadth-first search");
         Assert.Equal(CriterionResult.Ok, ClusterCriterion.CheckReference(c.Positions, d, dmin));
         Assert.Equal(CriterionResult.Ok, c.CheckWhole());
     }

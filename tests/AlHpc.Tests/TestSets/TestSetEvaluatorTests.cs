@@ -61,16 +61,6 @@ public class TestSetEvaluatorTests
     }
 
     [Fact]
-    public void BlocksCoverAllClustersInOrder()
-    {
-        var offsets = new[] { 0, 100, 5000, 5001, 5002, 9000, 20000 };
-        var b = BatchPredictor.MakeBlocks(offsets, 4096);
-        Assert.Equal(0, b[0]);
-        Assert.Equal(6, b[^1]);
-        for (int i = 1; i < b.Length; i++) Assert.True(b[i] > b[i - 1]);
-    }
-
-    [Fact]
     public void Plots_LinesAndLargeParity_AreValidPngs()
     {
         var dir = TestPaths.NewTempDir();
