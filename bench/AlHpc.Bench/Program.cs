@@ -4,6 +4,7 @@ using BenchmarkDotNet.Running;
 // One class: dotnet run -c Release --project bench/AlHpc.Bench -- --filter '*Tersoff*' --job short
 // CPU-time probe (for a machine shared with other jobs): dotnet run -c Release --project bench/AlHpc.Bench -- cputime
 if (args.Length > 0 && args[0] == "cputime") { AlHpc.Bench.CpuTimeProbe.Run(); return; }
+if (args is ["trainer-cputime"]) { AlHpc.Bench.TrainerCpuTime.Run(); return; }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 
 public partial class Program;
