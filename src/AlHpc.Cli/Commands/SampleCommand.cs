@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using AlHpc.IO;
 using AlHpc.MonteCarlo;
+using AlHpc.Optimization;
 using AlHpc.Potentials;
 using AlHpc.Structures;
 
@@ -31,9 +32,10 @@ public static class SampleCommand
         var adjust = new Option<int>("--adjust-frequency") { Description = "Nested: cycles between ceiling updates (ceiling drops to the median of visited energies)", DefaultValueFactory = _ => 100 };
         var ceiling = new Option<double?>("--ceiling") { Description = "Nested: initial ceiling (eV per bead); default +infinity" };
         var potential = new Option<string?>("--potential", "-p") { Description = "LAMMPS pair_style tersoff file (single element); default: the embedded ML-BOP" };
+        var relax = new Option<bool>("--relax") { Description = "FIRE-minimize the start structure (max force 1e-3 eV/A, at most 10000 steps) before sampling" };
         var output = new Option<string>("--output", "-o") { Description = "Output trajectory (.xyz/.extxyz)", Required = true };
         cmd.Arguments.Add(method);
-        foreach (var o in new Option[] { size, start, temperature, cycles, equilibration, seed, every, maxStep, criterion, minDistance, adjust, ceiling, potential, output })
+        foreach (var o in new Option[] { size, start, temperature, cycles, equilibration, seed, every, maxStep, criterion, minDistance, adjust, ceiling, potential, relax, output })
             cmd.Options.Add(o);
 
         cmd.SetAction(pr => ExitCodes.Guard(() =>
@@ -60,6 +62,13 @@ public static class SampleCommand
             }
             else positions = ClusterBuilder.RandomConnected(n!.Value, s);
 
+            if (pr.GetValue(relax))
+            {
+                positions = (double[])positions.Clone();
+                var min = new Fire { ForceTolerance = 1e-3, MaxSteps = 10_000 }.Minimize(pot.CreateEvaluator(), positions);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"relaxed start: E = {min.Energy:F6} eV, max force {min.MaxForce:G3} eV/A after {min.Steps} steps{(min.Converged ? "" : " (not converged)")}"));
+            }
             var backend = pot.CreateMcBackend();
             // Settings are validated when the sampler is built: a bad value is a usage error (exit 2).
             Func<Action<Cluster>, Action<long, long>, McResult> run;
