@@ -1,10 +1,19 @@
 // descriptors.cl: Behler2011 (aenet) G2/G5 symmetry functions, values and position derivatives.
-// Needs from the prelude: NF (number of functions). Function table funcs[6*f ..]: kind (2 or 5), eta (A^-2),
-// Rs (A), lambda (+-1), zeta, Rc (A).
+// Needs from the prelude: NF (number of functions). Function table funcs[SF_W*f ..]: kind (2 or 5), eta (A^-2),
+// Rs (A), lambda (+-1), zeta, Rc (A), 2^(1-zeta), integer zeta (or -1).
+// Cost: consecutive functions sharing Rc (and, for G5, eta) reuse the cutoff and radial terms of the pair/triplet,
+// and integer zeta uses pown, so a triplet costs one cutoff pair, one exp per distinct eta and cheap powers.
 //   fc(r) = 1/2 [cos(pi r / Rc) + 1] (r < Rc), else 0
 //   G2 = sum_j exp(-eta (r_ij - Rs)^2) fc(r_ij)
 //   G5 = 2^(1-zeta) sum_{j<k} (1 + lambda cos)^zeta exp(-eta (r_ij^2 + r_ik^2)) fc(r_ij) fc(r_ik), cos clamped to [-1, 1]
 // Neighbour lists come from neighbour_list (common.cl) with cutoff max(Rc).
+
+#define SF_W 8
+
+inline real sf_pow(real base, __global const real* p)
+{
+    return p[7] >= 0 ? pown(base, (int)p[7]) : pow(base, p[4]);
+}
 
 inline real sf_fc(real r, real rc, real* dfc)
 {
@@ -29,10 +38,12 @@ __kernel void descriptor_values(const int natoms, const int stride,
         int j = nb[q];
         real dxj = pos[3 * j] - xa, dyj = pos[3 * j + 1] - ya, dzj = pos[3 * j + 2] - za;
         real rj = sqrt(dxj * dxj + dyj * dyj + dzj * dzj);
+        real lrc = -1, fc = 0, d;
         for (int f = 0; f < NF; f++) {
-            __global const real* p = funcs + 6 * f;
+            __global const real* p = funcs + SF_W * f;
             if (p[0] != 2) continue;
-            real d, fc = sf_fc(rj, p[5], &d);
+            if (p[5] != lrc) { lrc = p[5]; fc = sf_fc(rj, lrc, &d); }
+            if (fc == 0) continue;
             real t = rj - p[2];
             g[f] += exp(-p[1] * t * t) * fc;
         }
@@ -42,13 +53,14 @@ __kernel void descriptor_values(const int natoms, const int stride,
             real rk = sqrt(dxk * dxk + dyk * dyk + dzk * dzk);
             real cost = (dxj * dxk + dyj * dyk + dzj * dzk) / (rj * rk);
             cost = clamp(cost, (real)-1, (real)1);
+            real lrc = -1, leta = -1, fj = 0, fk = 0, dj, dk, ex = 0;
             for (int f = 0; f < NF; f++) {
-                __global const real* p = funcs + 6 * f;
+                __global const real* p = funcs + SF_W * f;
                 if (p[0] != 5) continue;
-                real dj, dk, fj = sf_fc(rj, p[5], &dj), fk = sf_fc(rk, p[5], &dk);
+                if (p[5] != lrc) { lrc = p[5]; fj = sf_fc(rj, lrc, &dj); fk = sf_fc(rk, lrc, &dk); leta = -1; }
                 if (fj == 0 || fk == 0) continue;
-                real zeta = p[4];
-                g[f] += pow((real)2, 1 - zeta) * pow(1 + p[3] * cost, zeta) * exp(-p[1] * (rj * rj + rk * rk)) * fj * fk;
+                if (p[1] != leta) { leta = p[1]; ex = exp(-leta * (rj * rj + rk * rk)) * fj * fk; }
+                g[f] += p[6] * sf_pow(1 + p[3] * cost, p) * ex;
             }
         }
     }
@@ -76,10 +88,12 @@ inline void descriptor_gradient(const int mode, int a, int stride,
         real dxj = pos[3 * j] - xa, dyj = pos[3 * j + 1] - ya, dzj = pos[3 * j + 2] - za;
         real rj = sqrt(dxj * dxj + dyj * dyj + dzj * dzj);
         real ux = dxj / rj, uy = dyj / rj, uz = dzj / rj;
+        real lrc2 = -1, fc = 0, d = 0;
         for (int f = 0; f < NF; f++) {
-            __global const real* p = funcs + 6 * f;
+            __global const real* p = funcs + SF_W * f;
             if (p[0] != 2) continue;
-            real d, fc = sf_fc(rj, p[5], &d);
+            if (p[5] != lrc2) { lrc2 = p[5]; fc = sf_fc(rj, lrc2, &d); }
+            if (fc == 0 && d == 0) continue;
             real t = rj - p[2];
             real e = exp(-p[1] * t * t);
             real s = e * (d - 2 * p[1] * t * fc); // dG/dr_j along u
@@ -101,20 +115,25 @@ inline void descriptor_gradient(const int mode, int a, int stride,
             real cost = ux * vx + uy * vy + uz * vz;
             bool clamped = cost > 1 || cost < -1;
             cost = clamp(cost, (real)-1, (real)1);
+            real lrc = -1, leta = -1, fj = 0, fk = 0, dj = 0, dk = 0, R = 0, dRj = 0, dRk = 0;
             for (int f = 0; f < NF; f++) {
-                __global const real* p = funcs + 6 * f;
+                __global const real* p = funcs + SF_W * f;
                 if (p[0] != 5) continue;
-                real dj, dk, fj = sf_fc(rj, p[5], &dj), fk = sf_fc(rk, p[5], &dk);
+                if (p[5] != lrc) { lrc = p[5]; fj = sf_fc(rj, lrc, &dj); fk = sf_fc(rk, lrc, &dk); leta = -1; }
                 if (fj == 0 || fk == 0) continue;
                 real eta = p[1], lam = p[3], zeta = p[4];
-                real pre = pow((real)2, 1 - zeta);
+                if (eta != leta) {
+                    leta = eta;
+                    real ex = exp(-eta * (rj * rj + rk * rk));
+                    R = ex * fj * fk;
+                    dRj = ex * fk * (dj - 2 * eta * rj * fj); // dR/dr_j (scalar)
+                    dRk = ex * fj * (dk - 2 * eta * rk * fk);
+                }
+                real pre = p[6];
                 real base = 1 + lam * cost;
-                real P = pow(base, zeta);
-                real dP = clamped ? 0 : zeta * pow(base, zeta - 1) * lam; // dP/dcos
-                real ex = exp(-eta * (rj * rj + rk * rk));
-                real R = ex * fj * fk;
-                real dRj = ex * fk * (dj - 2 * eta * rj * fj); // dR/dr_j (scalar)
-                real dRk = ex * fj * (dk - 2 * eta * rk * fk);
+                real Pm1 = p[7] >= 0 ? pown(base, (int)p[7] - 1) : pow(base, zeta - 1);
+                real P = Pm1 * base;
+                real dP = clamped ? 0 : zeta * Pm1 * lam; // dP/dcos
                 real cj = pre * dP * R / rj, ck = pre * dP * R / rk;
                 real sj = pre * P * dRj, sk = pre * P * dRk;
                 real gjx = cj * (vx - cost * ux) + sj * ux, gjy = cj * (vy - cost * uy) + sj * uy, gjz = cj * (vz - cost * uz) + sj * uz;
