@@ -83,12 +83,15 @@ inline void descriptor_gradient(const int mode, int a, int stride,
     __global acc* sg = self_out + (long)a * width;
     for (int q = 0; q < na * width; q++) pg[q] = 0;
     for (int q = 0; q < width; q++) sg[q] = 0;
+    acc sx = 0, sy = 0, sz = 0;   // mode 0: self gradient, written once at the end
+    real cf[NF];                  // mode 0: dE/dG of this atom
+    if (mode == 0) for (int f = 0; f < NF; f++) cf[f] = coef[(long)a * NF + f];
     for (int q = 0; q < na; q++) {
         int j = nb[q];
         real dxj = pos[3 * j] - xa, dyj = pos[3 * j + 1] - ya, dzj = pos[3 * j + 2] - za;
         real rj = sqrt(dxj * dxj + dyj * dyj + dzj * dzj);
         real ux = dxj / rj, uy = dyj / rj, uz = dzj / rj;
-        real lrc2 = -1, fc = 0, d = 0;
+        real lrc2 = -1, fc = 0, d = 0, S2 = 0;
         for (int f = 0; f < NF; f++) {
             __global const real* p = funcs + SF_W * f;
             if (p[0] != 2) continue;
@@ -98,14 +101,15 @@ inline void descriptor_gradient(const int mode, int a, int stride,
             real e = exp(-p[1] * t * t);
             real s = e * (d - 2 * p[1] * t * fc); // dG/dr_j along u
             if (mode == 0) {
-                real c = coef[(long)a * NF + f];
-                s *= c;
-                pg[3 * q] += s * ux; pg[3 * q + 1] += s * uy; pg[3 * q + 2] += s * uz;
-                sg[0] -= s * ux; sg[1] -= s * uy; sg[2] -= s * uz;
+                S2 += cf[f] * s;
             } else {
                 pg[(q * NF + f) * 3] += s * ux; pg[(q * NF + f) * 3 + 1] += s * uy; pg[(q * NF + f) * 3 + 2] += s * uz;
                 sg[f * 3] -= s * ux; sg[f * 3 + 1] -= s * uy; sg[f * 3 + 2] -= s * uz;
             }
+        }
+        if (mode == 0 && S2 != 0) {
+            pg[3 * q] += S2 * ux; pg[3 * q + 1] += S2 * uy; pg[3 * q + 2] += S2 * uz;
+            sx -= S2 * ux; sy -= S2 * uy; sz -= S2 * uz;
         }
         for (int t = q + 1; t < na; t++) {
             int k = nb[t];
@@ -116,6 +120,7 @@ inline void descriptor_gradient(const int mode, int a, int stride,
             bool clamped = cost > 1 || cost < -1;
             cost = clamp(cost, (real)-1, (real)1);
             real lrc = -1, leta = -1, fj = 0, fk = 0, dj = 0, dk = 0, R = 0, dRj = 0, dRk = 0;
+            real CJ = 0, CK = 0, SJ = 0, SK = 0; // mode 0: sums over functions of coef * (cj, ck, sj, sk)
             for (int f = 0; f < NF; f++) {
                 __global const real* p = funcs + SF_W * f;
                 if (p[0] != 5) continue;
@@ -136,22 +141,27 @@ inline void descriptor_gradient(const int mode, int a, int stride,
                 real dP = clamped ? 0 : zeta * Pm1 * lam; // dP/dcos
                 real cj = pre * dP * R / rj, ck = pre * dP * R / rk;
                 real sj = pre * P * dRj, sk = pre * P * dRk;
-                real gjx = cj * (vx - cost * ux) + sj * ux, gjy = cj * (vy - cost * uy) + sj * uy, gjz = cj * (vz - cost * uz) + sj * uz;
-                real gkx = ck * (ux - cost * vx) + sk * vx, gky = ck * (uy - cost * vy) + sk * vy, gkz = ck * (uz - cost * vz) + sk * vz;
                 if (mode == 0) {
-                    real c = coef[(long)a * NF + f];
-                    gjx *= c; gjy *= c; gjz *= c; gkx *= c; gky *= c; gkz *= c;
-                    pg[3 * q] += gjx; pg[3 * q + 1] += gjy; pg[3 * q + 2] += gjz;
-                    pg[3 * t] += gkx; pg[3 * t + 1] += gky; pg[3 * t + 2] += gkz;
-                    sg[0] -= gjx + gkx; sg[1] -= gjy + gky; sg[2] -= gjz + gkz;
+                    real c = cf[f];
+                    CJ += c * cj; CK += c * ck; SJ += c * sj; SK += c * sk;
                 } else {
+                    real gjx = cj * (vx - cost * ux) + sj * ux, gjy = cj * (vy - cost * uy) + sj * uy, gjz = cj * (vz - cost * uz) + sj * uz;
+                    real gkx = ck * (ux - cost * vx) + sk * vx, gky = ck * (uy - cost * vy) + sk * vy, gkz = ck * (uz - cost * vz) + sk * vz;
                     pg[(q * NF + f) * 3] += gjx; pg[(q * NF + f) * 3 + 1] += gjy; pg[(q * NF + f) * 3 + 2] += gjz;
                     pg[(t * NF + f) * 3] += gkx; pg[(t * NF + f) * 3 + 1] += gky; pg[(t * NF + f) * 3 + 2] += gkz;
                     sg[f * 3] -= gjx + gkx; sg[f * 3 + 1] -= gjy + gky; sg[f * 3 + 2] -= gjz + gkz;
                 }
             }
+            if (mode == 0 && (CJ != 0 || CK != 0 || SJ != 0 || SK != 0)) {
+                real gjx = CJ * (vx - cost * ux) + SJ * ux, gjy = CJ * (vy - cost * uy) + SJ * uy, gjz = CJ * (vz - cost * uz) + SJ * uz;
+                real gkx = CK * (ux - cost * vx) + SK * vx, gky = CK * (uy - cost * vy) + SK * vy, gkz = CK * (uz - cost * vz) + SK * vz;
+                pg[3 * q] += gjx; pg[3 * q + 1] += gjy; pg[3 * q + 2] += gjz;
+                pg[3 * t] += gkx; pg[3 * t + 1] += gky; pg[3 * t + 2] += gkz;
+                sx -= gjx + gkx; sy -= gjy + gky; sz -= gjz + gkz;
+            }
         }
     }
+    if (mode == 0) { sg[0] = sx; sg[1] = sy; sg[2] = sz; }
 }
 
 // Forces step 1: per-atom gradient terms contracted with dE/dG (then gather_forces in common.cl).
