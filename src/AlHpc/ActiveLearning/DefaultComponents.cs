@@ -83,7 +83,6 @@ public static class DefaultComponents
 
     // ------------------------------------------------------------------ trainer + network
 
-#if HAVE_NN_POTENTIAL // TEMPORARY until NnPotential and ModelFile are on main
     /// <summary>A generation's network: an <see cref="NnModel"/> seen as a potential, saved with <see cref="ModelFile"/>.</summary>
     public sealed class NnLearnedModel(NnModel model) : ILearnedModel
     {
@@ -140,14 +139,6 @@ public static class DefaultComponents
         public ILearnedModel Load(string path) => new NnLearnedModel(ModelFile.Load(path));
     }
 
-#else
-    public sealed class NnTrainer(DescriptorSetup setup) : IModelTrainer
-    {
-        public DescriptorSetup Setup => setup;
-        public TrainingOutcome Train(IReadOnlyList<Cluster> pool, ILearnedModel? warmStart, TrainingSettings settings, int seed, CancellationToken cancel) => throw new NotImplementedException("NnPotential/ModelFile not merged yet");
-        public ILearnedModel Load(string path) => throw new NotImplementedException();
-    }
-#endif
 
     // ------------------------------------------------------------------ samplers
 

@@ -56,6 +56,32 @@ public class TestSetCliTests
     }
 
     [Fact]
+    public void Evaluate_NetworkModel_AnchoredMonomersScoreZero()
+    {
+        var dir = TestPaths.NewTempDir();
+        var set = Path.Combine(dir, "set.h5");
+        var reference = Potentials.TersoffPotential.MlBop;
+        var batch = TestSetTestData.Label(TestSetTestData.RandomBatch([1, 1, 2, 5, 24, 30, 60], 8), reference);
+        TestSetFile.Write(set, batch);
+        var modelPath = Path.Combine(dir, "model.json");
+        // Anchor the random model as the trainer does: a monomer (all descriptors 0) gets exactly 0 eV.
+        var nn = AlHpc.Tests.Network.TestModels.Random(3);
+        double e0 = new Potentials.NnPotential(nn).CreateEvaluator().Compute(new double[3], Span<double>.Empty, Span<double>.Empty);
+        Assert.NotEqual(0.0, e0);
+        nn.EnergyShift -= e0;
+        AlHpc.Network.ModelFile.Save(modelPath, nn);
+        var outDir = Path.Combine(dir, "eval");
+        Assert.Equal(0, AlHpcCli.Run(["evaluate", "--model", modelPath, "--testset", set, "--out", outDir, "--no-figures"]));
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
+        var overall = json.RootElement.GetProperty("overall");
+        Assert.True(overall.GetProperty("energy_mae").GetDouble() > 0);
+        Assert.True(overall.GetProperty("force_mae").GetDouble() > 0);
+        var mono = json.RootElement.GetProperty("by_size")[0];
+        Assert.Equal(1, mono.GetProperty("min_size").GetInt32());
+        Assert.True(mono.GetProperty("energy_mae").GetDouble() < 1e-9); // anchored: E(monomer) = 0 = ML-BOP
+    }
+
+    [Fact]
     public void BadInputs_ExitWith2()
     {
         var dir = TestPaths.NewTempDir();
