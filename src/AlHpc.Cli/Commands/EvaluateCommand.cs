@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AlHpc.OpenCL;
 using System.Diagnostics;
 using AlHpc.Evaluation;
 using AlHpc.Potentials;
@@ -28,6 +29,7 @@ public static class EvaluateCommand
 
         var cmd = new Command("evaluate", "Score a potential on a labelled test set: energy MAE/RMSE (meV/molecule) and force MAE/RMSE (meV/A), overall, by size range and by size; figures as in the paper.");
         foreach (var o in new Option[] { model, potential, reference, testset, outDir, ranges, noFigures, noForces, maxPoints, threads }) cmd.Options.Add(o);
+        var device = DeviceOption.Add(cmd);
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
             string? modelPath = pr.GetValue(model);
@@ -41,6 +43,8 @@ public static class EvaluateCommand
 
             IPotential pot = modelPath != null ? new NnPotential(Network.ModelFile.Load(modelPath))
                 : useRef ? TersoffPotential.MlBop : TersoffPotential.Load(potPath!);
+            using var dev = DeviceOption.Resolve(pr, device);
+            using var evaluator = BatchEnergyEvaluators.Create(pot, dev, maxDegreeOfParallelism: pr.GetValue(threads));
             string setPath = pr.GetValue(testset)!;
             var sw = Stopwatch.StartNew();
             var set = TestSetIO.Load(setPath, out var meta);
@@ -62,6 +66,7 @@ public static class EvaluateCommand
                     MaxPlotPoints = mp,
                     Ranges = rangeList,
                     MaxThreads = pr.GetValue(threads),
+                    Evaluator = dev.IsOpenCl ? evaluator : null,
                     Progress = progress.Report,
                     ReferenceName = string.IsNullOrEmpty(meta.Reference) ? "reference" : ShortName(meta.Reference),
                     Context = new Dictionary<string, string>
@@ -69,6 +74,7 @@ public static class EvaluateCommand
                         ["testset"] = Path.GetFullPath(setPath),
                         ["testset_recipe"] = meta.Recipe,
                         ["model_source"] = useRef ? "built-in ML-BOP" : Path.GetFullPath(modelPath ?? potPath!),
+                        ["device"] = evaluator.DeviceDescription,
                         ["load_seconds"] = loadSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
                     },
                 });

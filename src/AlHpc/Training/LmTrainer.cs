@@ -328,7 +328,9 @@ internal sealed class LmSession : IDisposable
         model.EnergyScale = _scale;
         model.EnergyShift = _anchor ? _model.IsolatedAtomEnergy - Nn0(model.Network) / _scale : _centre;
         model.Provenance["trainer"] = "AlHpc Levenberg-Marquardt";
-        model.Provenance["training_set_sha256_16"] = _set.ContentHash();
+        model.Provenance[ModelFile.Keys.TrainingSetHash] = _set.ContentHash();
+        model.Provenance[ModelFile.Keys.Created] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        model.Provenance[ModelFile.Keys.ProgramVersion] = ModelFile.ProgramVersion;
         model.Provenance["structures_train"] = _train.Length.ToString(CultureInfo.InvariantCulture);
         model.Provenance["structures_holdout"] = _hold.Length.ToString(CultureInfo.InvariantCulture);
         model.Provenance["epochs_run"] = (curve.Count - 1).ToString(CultureInfo.InvariantCulture);

@@ -82,3 +82,25 @@ public sealed class OpenClContractTests(OpenClFixture fx, ITestOutputHelper outp
         Assert.True(pe < 1e-10 && je < 1e-10 && ae < 1e-10, $"Jacobian OpenCL vs CPU: p {pe}, J {je}, JJt {ae}");
     }
 }
+
+/// <summary>Batches split into several launches give the same results as one launch, with progress per launch.</summary>
+public sealed class OpenClChunkingTests(OpenClFixture fx) : IClassFixture<OpenClFixture>
+{
+    [SkippableFact]
+    public void SplitLaunchesGiveTheSameResults()
+    {
+        var ctx = fx.Context();
+        var batch = ReferenceData.RandomBatch(80, 50, 5);
+        int nc = batch.ClusterCount;
+        double[] e1 = new double[nc], e2 = new double[nc], f1 = new double[batch.Positions.Length], f2 = new double[batch.Positions.Length];
+        using var t = new AlHpc.OpenCL.Workloads.OpenClTersoff(ctx, TersoffParameters.MlBop);
+        t.Evaluate(batch, e1, f1);
+        t.Geometry.LaunchAtomLimit = 300;
+        var calls = new List<long>();
+        t.Evaluate(batch, e2, f2, (done, total) => calls.Add(done));
+        Assert.True(calls.Count >= batch.AtomCount / 300, $"expected several launches, got {calls.Count}");
+        Assert.Equal(nc, calls[^1]);
+        Assert.Equal(e1, e2);
+        Assert.Equal(f1, f2);
+    }
+}
