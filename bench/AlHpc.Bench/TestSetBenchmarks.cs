@@ -10,8 +10,8 @@ using BenchmarkDotNet.Attributes;
 namespace AlHpc.Bench;
 
 /// <summary>
-/// Test-set storage and evaluation throughput on a synthetic set of 5,000 clusters of 1-200 molecules
-/// (uniform sizes, ~500k beads, positions + forces = 24 MB of float64), i.e. 1/20 of the paper's 100k set.
+/// Test-set storage and evaluation throughput on a synthetic set of 2,000 clusters of 1-200 molecules
+/// (uniform sizes, ~200k beads, positions + forces = 9.6 MB of float64), i.e. 1/50 of the paper's 100k set.
 /// <list type="bullet">
 /// <item>Storage: HDF5 write and read (contiguous, PureHDF) against the extxyz text format (baseline).</item>
 /// <item>Evaluation: energies + forces of every cluster with the default network (26-10-10-1 twist, random
@@ -31,7 +31,7 @@ public class TestSetBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _set = Synthetic(5000, 1, 200, 42);
+        _set = Synthetic(2000, 1, 200, 42);
         _dir = Path.Combine(Path.GetTempPath(), $"alhpc-bench-testset-{Environment.ProcessId}");
         Directory.CreateDirectory(_dir);
         _h5 = Path.Combine(_dir, "set.h5");

@@ -63,7 +63,7 @@ public static class TestSetSummary
         var files = new List<string>();
         int minS = (int)sizes.Min(), maxS = (int)sizes.Max();
         var p = Path.Combine(dir, SizeHistogramFile);
-        Plots.Histogram(p, $"{title}: cluster sizes", "cluster size (molecules)", [("clusters", sizes)], bins: Math.Min(100, maxS - minS + 1), min: minS - 0.5, max: maxS + 0.5, yLabel: "clusters");
+        Plots.Histogram(p, $"{title}: cluster sizes", "cluster size (molecules)", [("clusters", sizes)], bins: Math.Min(200, maxS - minS + 1), min: minS - 0.5, max: maxS + 0.5, yLabel: "clusters");
         files.Add(p);
 
         var groups = new List<(string, double[])>();
