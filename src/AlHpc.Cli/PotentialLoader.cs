@@ -10,14 +10,13 @@ public static class PotentialLoader
 {
     /// <summary>
     /// <paramref name="potentialFile"/>: a LAMMPS pair_style tersoff file; <paramref name="modelFile"/>: a trained
-    /// model. Neither: the built-in ML-BOP reference. Both: a usage error (exit 2).
+    /// network model file (<see cref="AlHpc.Network.ModelFile"/>, loaded as an <see cref="NnPotential"/>). Neither: the built-in ML-BOP reference. Both: a usage error (exit 2).
     /// </summary>
     public static IPotential Load(string? potentialFile, string? modelFile = null)
     {
         if (potentialFile != null && modelFile != null)
             throw new UsageException("give either --potential or --model, not both");
-        if (modelFile != null)
-            throw new UsageException("--model is not supported by this build");
+        if (modelFile != null) return new NnPotential(AlHpc.Network.ModelFile.Load(modelFile));
         if (potentialFile != null) return TersoffPotential.Load(potentialFile);
         return TersoffPotential.MlBop;
     }

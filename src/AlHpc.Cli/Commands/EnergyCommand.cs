@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AlHpc.OpenCL;
 using System.Diagnostics;
 using AlHpc.IO;
 using AlHpc.Potentials;
@@ -6,7 +7,7 @@ using AlHpc.Structures;
 
 namespace AlHpc.Cli.Commands;
 
-/// <summary>alhpc energy FILE [--potential FILE.tersoff] [--forces] [--threads N] -o OUT</summary>
+/// <summary>alhpc energy FILE [--potential FILE.tersoff | --model MODEL] [--forces] [--threads N] -o OUT</summary>
 public static class EnergyCommand
 {
     public static Command Create()
@@ -23,6 +24,7 @@ public static class EnergyCommand
         cmd.Options.Add(threads);
         cmd.Options.Add(output);
         AddModelOptions(cmd, out var model);
+        var device = DeviceOption.Add(cmd);
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
             string inPath = pr.GetValue(input)!, outPath = pr.GetValue(output)!;
@@ -35,8 +37,11 @@ public static class EnergyCommand
             var clusters = StructureFile.Read(inPath).ToList();
             var batch = ClusterBatch.FromClusters(clusters);
             var clock = Stopwatch.StartNew();
+            using var dev = DeviceOption.Resolve(pr, device);
+            using var evaluator = BatchEnergyEvaluators.Create(pot, dev, maxDegreeOfParallelism: nThreads);
+            if (withForces) batch.Forces ??= new double[batch.Positions.Length];
             using (var progress = new ConsoleProgress("energy", batch.ClusterCount, "clusters"))
-                new BatchEvaluator(pot, nThreads).Label(batch, withForces, progress.Report);
+                evaluator.Evaluate(batch, batch.Energies, withForces ? batch.Forces : null, progress.Report);
             double secs = clock.Elapsed.TotalSeconds;
             for (int c = 0; c < clusters.Count; c++)
             {
@@ -44,13 +49,17 @@ public static class EnergyCommand
                 clusters[c].Forces = withForces ? batch.ForcesOf(c).ToArray() : null;
             }
             StructureFile.Write(outPath, clusters);
-            Console.Error.WriteLine($"alhpc energy: {batch.ClusterCount} structures, {batch.AtomCount} beads, {pot.Name}, " +
+            Console.Error.WriteLine($"alhpc energy: {batch.ClusterCount} structures, {batch.AtomCount} beads, {pot.Name}, {evaluator.DeviceDescription}, " +
                 $"{secs:F3} s ({(secs > 0 ? batch.AtomCount / secs : 0):G4} beads/s) -> {outPath}");
             return ExitCodes.Success;
         }));
         return cmd;
     }
 
-    /// <summary>Hook for options that select other kinds of models (see <see cref="PotentialLoader"/>); none yet.</summary>
-    internal static void AddModelOptions(Command cmd, out Option<string?>? model) => model = null;
+    /// <summary>Options that select other kinds of models (see <see cref="PotentialLoader"/>): --model, a trained network.</summary>
+    internal static void AddModelOptions(Command cmd, out Option<string?>? model)
+    {
+        model = new Option<string?>("--model", "-m") { Description = "A trained network model file (alhpc JSON model) instead of a Tersoff potential." };
+        cmd.Options.Add(model);
+    }
 }

@@ -39,6 +39,10 @@ public sealed class DescriptorEngine
     private readonly double[] _aLambda, _aZeta, _aCoef;
     private readonly int[] _aIntZeta;
     private readonly int[] _g5Out, _g5Q, _g5A;
+    // dense (q, a) grid: accumulate the outer product R_q A_a per triplet, map to functions per atom
+    private readonly bool _dense;
+    private readonly int[] _qaOut; // nQ*nA -> output index or -1
+    private readonly double[] _acc, _W;
     private readonly double _maxG5Rc;
     private readonly int _nExp; // padded exp batch per pair: [G2 ... | G5 radial ...]
 
@@ -92,6 +96,13 @@ public sealed class DescriptorEngine
         _nG5 = g5.Count;
         _g5Out = g5.Select(t => t.f).ToArray(); _g5Q = g5.Select(t => t.q).ToArray(); _g5A = g5.Select(t => t.a).ToArray();
         _maxG5Rc = _nQ == 0 ? 0 : qs.Max(q => cuts[q.cut]);
+        _qaOut = new int[Math.Max(1, _nQ * _nA)];
+        _qaOut.AsSpan().Fill(-1);
+        bool unique = true;
+        foreach (var t in g5) { if (_qaOut[t.q * _nA + t.a] >= 0) unique = false; _qaOut[t.q * _nA + t.a] = t.f; }
+        _dense = unique && _nQ * _nA <= 2 * _nG5 + 8;
+        _acc = new double[Math.Max(1, Math.Max(_nQ * _nA, _nG5))];
+        _W = new double[Math.Max(1, _nQ * _nA)];
         int vc = Vector<double>.Count;
         _nExp = Math.Max(vc, (_nG2 + _nQ + vc - 1) / vc * vc);
         _args = new double[_nExp]; _exps = new double[_nExp];
@@ -336,42 +347,124 @@ public sealed class DescriptorEngine
         {
             double lam = _aLambda[a];
             double b = 1.0 + lam * cos;
-            int iz = _aIntZeta[a];
-            double pm1; // b^(zeta-1)
-            if (iz > 0)
-            {
-                pm1 = 1.0;
-                for (int t = 1; t < iz; t++) pm1 *= b;
-            }
-            else pm1 = Math.Pow(b, _aZeta[a] - 1.0);
+            double pm1 = PowM1(b, _aIntZeta[a], _aZeta[a]);
             double coef = _aCoef[a];
             _A[a] = coef * pm1 * b;
             if (withDerivative) _Ap[a] = coef * _aZeta[a] * lam * pm1;
         }
     }
 
+    /// <summary>b^(zeta-1), by multiplication for integer zeta.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double PowM1(double b, int iz, double zeta)
+    {
+        switch (iz)
+        {
+            case 1: return 1.0;
+            case 2: return b;
+            case 3: return b * b;
+            case 4: return b * b * b;
+            default:
+                if (iz > 0) { double p = 1.0; for (int t = 1; t < iz; t++) p *= b; return p; }
+                return Math.Pow(b, zeta - 1.0);
+        }
+    }
+
+    /// <summary>Dense-grid triplet sum for one atom with raw pointers (hot path of energies).</summary>
+    private unsafe void TripletsDense(int m, double* dx, double* dy, double* dz, double* r, double* h, double* acc)
+    {
+        int nQ = _nQ, nA = _nA;
+        double rmax = _maxG5Rc;
+        double* A = stackalloc double[nA];
+        fixed (double* lam = _aLambda, coef = _aCoef, zeta = _aZeta)
+        fixed (int* iz = _aIntZeta)
+        {
+            for (int p1 = 0; p1 < m - 1; p1++)
+            {
+                double r1 = r[p1];
+                if (!(r1 < rmax)) continue;
+                double inv1 = 1.0 / r1;
+                double x1 = dx[p1] * inv1, y1 = dy[p1] * inv1, z1 = dz[p1] * inv1;
+                double* h1 = h + p1 * nQ;
+                for (int p2 = p1 + 1; p2 < m; p2++)
+                {
+                    double r2 = r[p2];
+                    if (!(r2 < rmax)) continue;
+                    double cos = (x1 * dx[p2] + y1 * dy[p2] + z1 * dz[p2]) / r2;
+                    cos = Math.Clamp(cos, -1.0, 1.0);
+                    for (int a = 0; a < nA; a++)
+                    {
+                        double b = 1.0 + lam[a] * cos;
+                        A[a] = coef[a] * PowM1(b, iz[a], zeta[a]) * b;
+                    }
+                    double* h2 = h + p2 * nQ;
+                    for (int q = 0; q < nQ; q++)
+                    {
+                        double rq = h1[q] * h2[q];
+                        double* row = acc + q * nA;
+                        for (int a = 0; a < nA; a++) row[a] += rq * A[a];
+                    }
+                }
+            }
+        }
+    }
+
     private void Triplets(ReadOnlySpan<double> dx, ReadOnlySpan<double> dy, ReadOnlySpan<double> dz, ReadOnlySpan<double> r,
                           ReadOnlySpan<double> h, Span<double> g)
     {
-        int m = r.Length, nQ = _nQ;
+        int m = r.Length, nQ = _nQ, nA = _nA;
         double rmax = _maxG5Rc;
+        var acc = _acc.AsSpan();
+        acc.Clear();
+        var A = _A.AsSpan(0, nA);
+        var R = _R.AsSpan(0, nQ);
+        if (_dense)
+        {
+            unsafe
+            {
+                fixed (double* pdx = dx, pdy = dy, pdz = dz, pr = r, ph = h, pacc = acc)
+                    TripletsDense(m, pdx, pdy, pdz, pr, ph, pacc);
+            }
+            for (int k = 0; k < nQ * nA; k++) { int o = _qaOut[k]; if (o >= 0) g[o] += acc[k]; }
+            return;
+        }
         for (int p1 = 0; p1 < m - 1; p1++)
         {
             double r1 = r[p1];
             if (!(r1 < rmax)) continue;
-            double x1 = dx[p1], y1 = dy[p1], z1 = dz[p1];
+            double x1 = dx[p1] / r1, y1 = dy[p1] / r1, z1 = dz[p1] / r1;
             var h1 = h.Slice(p1 * nQ, nQ);
             for (int p2 = p1 + 1; p2 < m; p2++)
             {
                 double r2 = r[p2];
                 if (!(r2 < rmax)) continue;
-                double cos = (x1 * dx[p2] + y1 * dy[p2] + z1 * dz[p2]) / (r1 * r2);
+                double cos = (x1 * dx[p2] + y1 * dy[p2] + z1 * dz[p2]) / r2;
                 cos = Math.Clamp(cos, -1.0, 1.0);
                 Angular(cos, false);
                 var h2 = h.Slice(p2 * nQ, nQ);
-                for (int q = 0; q < nQ; q++) _R[q] = h1[q] * h2[q];
-                for (int t = 0; t < _nG5; t++) g[_g5Out[t]] += _A[_g5A[t]] * _R[_g5Q[t]];
+                if (_dense)
+                {
+                    for (int q = 0; q < nQ; q++)
+                    {
+                        double rq = h1[q] * h2[q];
+                        var row = acc.Slice(q * nA, nA);
+                        for (int a = 0; a < A.Length; a++) row[a] += rq * A[a];
+                    }
+                }
+                else
+                {
+                    for (int q = 0; q < nQ; q++) R[q] = h1[q] * h2[q];
+                    for (int t = 0; t < _nG5; t++) acc[t] += A[_g5A[t]] * R[_g5Q[t]];
+                }
             }
+        }
+        if (_dense)
+        {
+            for (int k = 0; k < nQ * nA; k++) { int o = _qaOut[k]; if (o >= 0) g[o] += acc[k]; }
+        }
+        else
+        {
+            for (int t = 0; t < _nG5; t++) g[_g5Out[t]] += acc[t];
         }
     }
 
@@ -421,9 +514,13 @@ public sealed class DescriptorEngine
     private void TripletForces(int i, ReadOnlySpan<int> idx, ReadOnlySpan<double> dx, ReadOnlySpan<double> dy, ReadOnlySpan<double> dz,
                                ReadOnlySpan<double> r, ReadOnlySpan<double> h, ReadOnlySpan<double> dh, ReadOnlySpan<double> gr, Span<double> forces)
     {
-        int m = r.Length, nQ = _nQ;
+        int m = r.Length, nQ = _nQ, nA = _nA;
         double rmax = _maxG5Rc;
         double fix = 0, fiy = 0, fiz = 0;
+        // dE_i/dG for every (q, a) combination (sums functions that share one)
+        var W = _W.AsSpan(0, nQ * nA);
+        W.Clear();
+        for (int t = 0; t < _nG5; t++) W[_g5Q[t] * nA + _g5A[t]] += gr[_g5Out[t]];
         for (int p1 = 0; p1 < m - 1; p1++)
         {
             double r1 = r[p1];
@@ -438,13 +535,12 @@ public sealed class DescriptorEngine
                 double u2x = dx[p2] / r2, u2y = dy[p2] / r2, u2z = dz[p2] / r2;
                 double cos = Math.Clamp(u1x * u2x + u1y * u2y + u1z * u2z, -1.0, 1.0);
                 Angular(cos, true);
-                for (int q = 0; q < nQ; q++) { _tA[q] = 0; _tAp[q] = 0; }
-                for (int t = 0; t < _nG5; t++)
+                for (int q = 0; q < nQ; q++)
                 {
-                    double w = gr[_g5Out[t]];
-                    int q = _g5Q[t], a = _g5A[t];
-                    _tA[q] += w * _A[a];
-                    _tAp[q] += w * _Ap[a];
+                    double ta = 0, tap = 0;
+                    var wq = W.Slice(q * nA, nA);
+                    for (int a = 0; a < wq.Length; a++) { ta += wq[a] * _A[a]; tap += wq[a] * _Ap[a]; }
+                    _tA[q] = ta; _tAp[q] = tap;
                 }
                 var h2 = h.Slice(p2 * nQ, nQ); var dh2 = dh.Slice(p2 * nQ, nQ);
                 double sc = 0, s1 = 0, s2 = 0;

@@ -77,3 +77,32 @@ public class DescriptorCliTests
         Assert.Equal(2, AlHpcCli.Run(["export-n2p2", Path.Combine(dir, "broken.json"), "-o", Path.Combine(dir, "out3")]));
     }
 }
+
+[Collection("cli")]
+public class EnergyModelCliTests
+{
+    [Fact]
+    public void EnergyWithModelMatchesPotential()
+    {
+        var dir = TestPaths.NewTempDir();
+        var model = TestModels.Random(8);
+        var mpath = Path.Combine(dir, "m.json");
+        ModelFile.Save(mpath, model);
+        string data = TestPaths.Data("mlbop_lammps.extxyz");
+        var outPath = Path.Combine(dir, "out.xyz");
+        Assert.Equal(0, AlHpcCli.Run(["energy", data, "--model", mpath, "--forces", "-o", outPath]));
+        var got = StructureFile.Read(outPath).ToList();
+        var input = StructureFile.Read(data).ToList();
+        var ev = new AlHpc.Potentials.NnPotential(model).CreateEvaluator();
+        Assert.Equal(input.Count, got.Count);
+        for (int c = 0; c < input.Count; c++)
+        {
+            var f = new double[3 * input[c].Count];
+            double e = ev.Compute(input[c].Positions, f, default);
+            Assert.True(Math.Abs(got[c].Energy!.Value - e) <= 1e-9 * (1 + Math.Abs(e)));
+            for (int k = 0; k < f.Length; k++) Assert.True(Math.Abs(got[c].Forces![k] - f[k]) <= 1e-9 * (1 + Math.Abs(f[k])));
+        }
+        Assert.Equal(2, AlHpcCli.Run(["energy", data, "--model", Path.Combine(dir, "missing.json"), "-o", Path.Combine(dir, "x.xyz")]));
+        Assert.Equal(2, AlHpcCli.Run(["energy", data, "--model", mpath, "--potential", mpath, "-o", Path.Combine(dir, "y.xyz")]));
+    }
+}

@@ -194,4 +194,43 @@ public class NnPotentialTests
         Assert.True(double.IsNaN(mc2.ProposeMove(0, pos[0] + 0.1, pos[1], pos[2])));
         mc2.Reject();
     }
+
+    [Fact]
+    public void EnergyInvariantForcesCovariantUnderRotationAndPermutation()
+    {
+        var ev = new NnPotential(TestModels.Random(12)).CreateEvaluator();
+        int n = 30;
+        var p = TestClusters.Random(n, 40);
+        var f = new double[3 * n];
+        double e = ev.Compute(p, f, default);
+        // net force vanishes (translation invariance)
+        for (int c = 0; c < 3; c++) Assert.True(Math.Abs(Enumerable.Range(0, n).Sum(i => f[3 * i + c])) < 1e-11);
+        // rotation about z by 0.9 rad then x by -0.4 rad, plus a translation
+        double a = 0.9, b = -0.4;
+        var q = new double[3 * n];
+        var rot = new double[3, 3];
+        double[,] rz = { { Math.Cos(a), -Math.Sin(a), 0 }, { Math.Sin(a), Math.Cos(a), 0 }, { 0, 0, 1 } };
+        double[,] rx = { { 1, 0, 0 }, { 0, Math.Cos(b), -Math.Sin(b) }, { 0, Math.Sin(b), Math.Cos(b) } };
+        for (int i = 0; i < 3; i++) for (int j = 0; j < 3; j++) for (int k = 0; k < 3; k++) rot[i, j] += rx[i, k] * rz[k, j];
+        for (int i = 0; i < n; i++)
+            for (int r = 0; r < 3; r++)
+                q[3 * i + r] = rot[r, 0] * p[3 * i] + rot[r, 1] * p[3 * i + 1] + rot[r, 2] * p[3 * i + 2] + (r + 1) * 3.7;
+        var g = new double[3 * n];
+        double e2 = ev.Compute(q, g, default);
+        Assert.True(Math.Abs(e - e2) < 1e-11 * (1 + Math.Abs(e)));
+        for (int i = 0; i < n; i++)
+            for (int r = 0; r < 3; r++)
+            {
+                double expect = rot[r, 0] * f[3 * i] + rot[r, 1] * f[3 * i + 1] + rot[r, 2] * f[3 * i + 2];
+                Assert.True(Math.Abs(expect - g[3 * i + r]) < 1e-10, $"F[{i},{r}] {g[3 * i + r]} vs rotated {expect}");
+            }
+        // permutation: same energy, permuted forces
+        var perm = Enumerable.Range(0, n).Reverse().ToArray();
+        var pp = new double[3 * n];
+        for (int i = 0; i < n; i++) for (int c = 0; c < 3; c++) pp[3 * i + c] = p[3 * perm[i] + c];
+        var h = new double[3 * n];
+        double e3 = ev.Compute(pp, h, default);
+        Assert.True(Math.Abs(e - e3) < 1e-11 * (1 + Math.Abs(e)));
+        for (int i = 0; i < n; i++) for (int c = 0; c < 3; c++) Assert.True(Math.Abs(h[3 * i + c] - f[3 * perm[i] + c]) < 1e-12);
+    }
 }
