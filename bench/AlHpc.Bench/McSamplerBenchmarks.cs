@@ -8,16 +8,16 @@ namespace AlHpc.Bench;
 /// Cost of one Monte Carlo trial move with ML-BOP (Tersoff), per move (OperationsPerInvoke), at 300 K on a
 /// random connected cluster. Baseline: a naive trial move that recomputes the whole cluster energy with the
 /// Tersoff evaluator (what MC without local updates would do). The others: the full Metropolis and nested
-/// samplers (cluster criterion + local-update backend + bookkeeping; each invocation is one Run of 4000 moves,
+/// samplers (cluster criterion + local-update backend + bookkeeping; each invocation is one Run of 8000 moves,
 /// so it includes one backend and criterion reset, amortised) and the criterion check alone.
 /// Run: dotnet run -c Release --project bench/AlHpc.Bench -- --filter '*McSampler*' --job short
 /// </summary>
 [MemoryDiagnoser]
 public class McSamplerBenchmarks
 {
-    private const int Moves = 4000; // trial moves per invocation: 4000 / Beads cycles
+    private const int Moves = 8000; // trial moves per invocation: 8000 / Beads cycles
     private double[] _start = [];
-    private IMcEnergyBackend _backend = null!;
+    private IMcEnergyBackend _backend = null!, _probe = null!;
     private TersoffEvaluator _eval = null!;
     private ClusterCriterion _criterion = null!;
     private MetropolisSampler _metropolis = null!;
@@ -36,6 +36,8 @@ public class McSamplerBenchmarks
             .Run(TersoffPotential.MlBop.CreateMcBackend(), _start);
         _start = pre.FinalPositions;
         _backend = TersoffPotential.MlBop.CreateMcBackend();
+        _probe = TersoffPotential.MlBop.CreateMcBackend();
+        _probe.Reset(_start);
         _eval = TersoffPotential.MlBop.CreateEvaluator();
         _criterion = new ClusterCriterion(4.0, 1.0);
         _criterion.Reset(_start);
@@ -59,6 +61,21 @@ public class McSamplerBenchmarks
             _scratch[3 * k] = old;
         }
         return e;
+    }
+
+    /// <summary>The backend alone: ProposeMove then Reject (the energy part of a trial move).</summary>
+    [Benchmark(OperationsPerInvoke = 1000)]
+    public double BackendProposeOnly()
+    {
+        var rng = new McRandom(5);
+        double sum = 0;
+        for (int m = 0; m < 1000; m++)
+        {
+            int k = rng.NextInt(Beads);
+            sum += _probe.ProposeMove(k, _start[3 * k] + 0.2 * (2 * rng.NextDouble() - 1), _start[3 * k + 1] + 0.2 * (2 * rng.NextDouble() - 1), _start[3 * k + 2]);
+            _probe.Reject();
+        }
+        return sum;
     }
 
     [Benchmark(OperationsPerInvoke = 1000)]

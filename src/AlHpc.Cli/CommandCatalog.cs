@@ -20,5 +20,8 @@ public static class CommandCatalog
         yield return LearnCommand.Create();
         yield return ConvertCommand.Create();
         yield return EvaluateCommand.Create();
+        yield return TrainCommand.Create();
+        yield return TestSetCommand.Create();
+        yield return TestSetInfoCommand.Create();
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AlHpc.OpenCL;
 using System.Diagnostics;
 using AlHpc.IO;
 using AlHpc.Potentials;
@@ -23,6 +24,7 @@ public static class EnergyCommand
         cmd.Options.Add(threads);
         cmd.Options.Add(output);
         AddModelOptions(cmd, out var model);
+        var device = DeviceOption.Add(cmd);
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
             string inPath = pr.GetValue(input)!, outPath = pr.GetValue(output)!;
@@ -35,8 +37,11 @@ public static class EnergyCommand
             var clusters = StructureFile.Read(inPath).ToList();
             var batch = ClusterBatch.FromClusters(clusters);
             var clock = Stopwatch.StartNew();
+            using var dev = DeviceOption.Resolve(pr, device);
+            using var evaluator = BatchEnergyEvaluators.Create(pot, dev, maxDegreeOfParallelism: nThreads);
+            if (withForces) batch.Forces ??= new double[batch.Positions.Length];
             using (var progress = new ConsoleProgress("energy", batch.ClusterCount, "clusters"))
-                new BatchEvaluator(pot, nThreads).Label(batch, withForces, progress.Report);
+                evaluator.Evaluate(batch, batch.Energies, withForces ? batch.Forces : null, progress.Report);
             double secs = clock.Elapsed.TotalSeconds;
             for (int c = 0; c < clusters.Count; c++)
             {
@@ -44,7 +49,7 @@ public static class EnergyCommand
                 clusters[c].Forces = withForces ? batch.ForcesOf(c).ToArray() : null;
             }
             StructureFile.Write(outPath, clusters);
-            Console.Error.WriteLine($"alhpc energy: {batch.ClusterCount} structures, {batch.AtomCount} beads, {pot.Name}, " +
+            Console.Error.WriteLine($"alhpc energy: {batch.ClusterCount} structures, {batch.AtomCount} beads, {pot.Name}, {evaluator.DeviceDescription}, " +
                 $"{secs:F3} s ({(secs > 0 ? batch.AtomCount / secs : 0):G4} beads/s) -> {outPath}");
             return ExitCodes.Success;
         }));

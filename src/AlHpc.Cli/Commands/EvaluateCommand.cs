@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AlHpc.OpenCL;
 using System.Diagnostics;
 using AlHpc.Evaluation;
 using AlHpc.Potentials;
@@ -15,6 +16,7 @@ public static class EvaluateCommand
 {
     public static Command Create()
     {
+        var model = new Option<string?>("--model", "-m") { Description = "A network model file (alhpc train / learn output, .json) to evaluate." };
         var potential = new Option<string?>("--potential") { Description = "A Tersoff parameter file (LAMMPS pair_style tersoff format) to evaluate." };
         var reference = new Option<bool>("--reference") { Description = "Evaluate the built-in ML-BOP reference itself (a sanity check: scores zero on ML-BOP-labelled sets)." };
         var testset = new Option<string>("--testset", "-t") { Description = "Labelled test set: .h5/.hdf5 (alhpc testset) or .xyz/.extxyz with energies (and forces).", Required = true };
@@ -26,18 +28,23 @@ public static class EvaluateCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads (-1: all cores).", DefaultValueFactory = _ => -1 };
 
         var cmd = new Command("evaluate", "Score a potential on a labelled test set: energy MAE/RMSE (meV/molecule) and force MAE/RMSE (meV/A), overall, by size range and by size; figures as in the paper.");
-        foreach (var o in new Option[] { potential, reference, testset, outDir, ranges, noFigures, noForces, maxPoints, threads }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, potential, reference, testset, outDir, ranges, noFigures, noForces, maxPoints, threads }) cmd.Options.Add(o);
+        var device = DeviceOption.Add(cmd);
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
+            string? modelPath = pr.GetValue(model);
             string? potPath = pr.GetValue(potential);
             bool useRef = pr.GetValue(reference);
-            if ((potPath != null ? 1 : 0) + (useRef ? 1 : 0) != 1)
-                throw new UsageException("give exactly one of --potential FILE or --reference");
+            if ((modelPath != null ? 1 : 0) + (potPath != null ? 1 : 0) + (useRef ? 1 : 0) != 1)
+                throw new UsageException("give exactly one of --model MODEL, --potential FILE.tersoff or --reference");
             var rangeList = ParseRanges(pr.GetValue(ranges)!);
             int mp = pr.GetValue(maxPoints);
             if (mp < 100) throw new UsageException("--max-plot-points must be at least 100");
 
-            IPotential model = useRef ? TersoffPotential.MlBop : TersoffPotential.Load(potPath!);
+            IPotential pot = modelPath != null ? new NnPotential(Network.ModelFile.Load(modelPath))
+                : useRef ? TersoffPotential.MlBop : TersoffPotential.Load(potPath!);
+            using var dev = DeviceOption.Resolve(pr, device);
+            using var evaluator = BatchEnergyEvaluators.Create(pot, dev, maxDegreeOfParallelism: pr.GetValue(threads));
             string setPath = pr.GetValue(testset)!;
             var sw = Stopwatch.StartNew();
             var set = TestSetIO.Load(setPath, out var meta);
@@ -51,7 +58,7 @@ public static class EvaluateCommand
             EvaluationResult result;
             using (var progress = new ConsoleProgress("evaluate", set.ClusterCount, "clusters"))
             {
-                result = TestSetEvaluator.Evaluate(model, set, new EvaluationOptions
+                result = TestSetEvaluator.Evaluate(pot, set, new EvaluationOptions
                 {
                     OutDir = dir,
                     Figures = !pr.GetValue(noFigures),
@@ -59,18 +66,20 @@ public static class EvaluateCommand
                     MaxPlotPoints = mp,
                     Ranges = rangeList,
                     MaxThreads = pr.GetValue(threads),
+                    Evaluator = dev.IsOpenCl ? evaluator : null,
                     Progress = progress.Report,
                     ReferenceName = string.IsNullOrEmpty(meta.Reference) ? "reference" : ShortName(meta.Reference),
                     Context = new Dictionary<string, string>
                     {
                         ["testset"] = Path.GetFullPath(setPath),
                         ["testset_recipe"] = meta.Recipe,
-                        ["model_source"] = useRef ? "built-in ML-BOP" : Path.GetFullPath(potPath!),
+                        ["model_source"] = useRef ? "built-in ML-BOP" : Path.GetFullPath(modelPath ?? potPath!),
+                        ["device"] = evaluator.DeviceDescription,
                         ["load_seconds"] = loadSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture),
                     },
                 });
             }
-            Console.Write(MetricsReport.FormatTable(result.Metrics, $"{model.Name} on {Path.GetFileName(setPath)} ({set.ClusterCount:N0} clusters)"));
+            Console.Write(MetricsReport.FormatTable(result.Metrics, $"{pot.Name} on {Path.GetFileName(setPath)} ({set.ClusterCount:N0} clusters)"));
             double rate = set.ClusterCount / Math.Max(result.PredictSeconds, 1e-9);
             Console.Error.WriteLine($"alhpc evaluate: prediction {result.PredictSeconds:0.00} s ({rate:N0} clusters/s), total {result.TotalSeconds + loadSeconds:0.00} s");
             foreach (var f in result.FilesWritten) Console.Error.WriteLine($"  wrote {f}");

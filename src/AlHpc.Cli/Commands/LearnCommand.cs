@@ -106,6 +106,6 @@ public static class LearnCommand
         string problems = r.SamplerProblems + r.InvalidFrames > 0 || guard > 0
             ? string.Create(ci, $" | guarded moves {guard}, sampler problems {r.SamplerProblems}, dropped frames {r.InvalidFrames}") : "";
         return string.Create(ci,
-            $"iter {r.Iteration,4} | pool {r.PoolSize,4} (+{r.Added}/{r.Gathered}) | oracle {r.OracleCalls,5} | train {r.TrainMaeMeV:F2} held-out {r.HeldOutMaeMeV:F2} gathered {r.GatheredMaeMeV:F2} meV/mol{mon}{problems} | {r.TotalSeconds:F1} s (train {r.TrainSeconds:F1}, sample {r.SampleSeconds:F1}, oracle {r.OracleSeconds:F1}, monitor {r.MonitorSeconds:F1})");
+            $"iter {r.Iteration,4} | pool {r.PoolSize,4} (+{r.Added}/{r.Gathered}) | oracle {r.OracleCalls,5} | epochs {r.BestEpoch}/{r.Epochs} train {r.TrainMaeMeV:F2} held-out {r.HeldOutMaeMeV:F2} gathered {r.GatheredMaeMeV:F2} meV/mol{mon}{problems} | {r.TotalSeconds:F1} s (train {r.TrainSeconds:F1}, sample {r.SampleSeconds:F1}, oracle {r.OracleSeconds:F1}, monitor {r.MonitorSeconds:F1})");
     }
 }

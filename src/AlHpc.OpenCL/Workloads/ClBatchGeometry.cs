@@ -1,3 +1,4 @@
+using System.Buffers;
 using AlHpc.OpenCL.Native;
 using AlHpc.Structures;
 
@@ -39,15 +40,53 @@ public sealed class ClBatchGeometry : IDisposable
     public double Cutoff { get; private set; }
 
     /// <summary>Uploads positions (A) and offsets (host to device copies: the transfer cost).</summary>
-    public void Upload(ClusterBatch batch)
+    public void Upload(ClusterBatch batch) => Upload(batch, 0, batch.ClusterCount);
+
+    /// <summary>Uploads clusters <paramref name="first"/> .. <paramref name="end"/>-1 (offsets rebased to 0, pooled staging).</summary>
+    public void Upload(ClusterBatch batch, int first, int end)
     {
-        AtomCount = batch.AtomCount;
-        ClusterCount = batch.ClusterCount;
-        Offsets.EnsureCapacity(4L * batch.Offsets.Length);
-        Offsets.Write<int>(batch.Offsets);
-        Positions.EnsureCapacity((long)_ctx.RealSize * batch.Positions.Length);
-        _ctx.WriteReal(Positions, batch.Positions);
+        int a0 = batch.Offsets[first], a1 = batch.Offsets[end];
+        AtomCount = a1 - a0;
+        ClusterCount = end - first;
+        AtomOffset = a0;
+        var off = ArrayPool<int>.Shared.Rent(ClusterCount + 1);
+        try
+        {
+            for (int c = 0; c <= ClusterCount; c++) off[c] = batch.Offsets[first + c] - a0;
+            Offsets.EnsureCapacity(4L * (ClusterCount + 1));
+            Offsets.Write<int>(off.AsSpan(0, ClusterCount + 1));
+        }
+        finally { ArrayPool<int>.Shared.Return(off); }
+        Positions.EnsureCapacity((long)_ctx.RealSize * 3 * Math.Max(1, AtomCount));
+        _ctx.WriteReal(Positions, batch.Positions.AsSpan(3 * a0, 3 * AtomCount));
     }
+
+    /// <summary>Global index (in the host batch) of the first uploaded atom.</summary>
+    public int AtomOffset { get; private set; }
+
+    /// <summary>
+    /// Splits a batch into launches of at most <paramref name="maxAtoms"/> atoms (whole clusters; a single larger
+    /// cluster gets its own launch). Returns cluster boundaries.
+    /// </summary>
+    public static List<int> Chunks(ClusterBatch batch, long maxAtoms)
+    {
+        var b = new List<int> { 0 };
+        int start = 0;
+        for (int c = 0; c < batch.ClusterCount; c++)
+            if (batch.Offsets[c + 1] - batch.Offsets[start] > maxAtoms && c > start) { b.Add(c); start = c; }
+        b.Add(batch.ClusterCount);
+        return b;
+    }
+
+    /// <summary>
+    /// Atoms per launch so that the largest per-atom buffer (<paramref name="bytesPerAtom"/>) stays within a
+    /// quarter of the device's largest allocation, capped at 2^18 atoms (progress granularity).
+    /// </summary>
+    public long MaxAtomsPerLaunch(long bytesPerAtom) =>
+        LaunchAtomLimit ?? Math.Clamp(_ctx.Device.MaxAllocationBytes / 4 / Math.Max(1, bytesPerAtom), 1024, 1 << 18);
+
+    /// <summary>Overrides <see cref="MaxAtomsPerLaunch"/> (tests: force several launches on a small batch).</summary>
+    internal long? LaunchAtomLimit { get; set; }
 
     /// <summary>Enqueues the neighbour-list kernel for the uploaded batch within <paramref name="cutoff"/> (A).</summary>
     public void EnqueueNeighbours(double cutoff)

@@ -45,7 +45,7 @@ public sealed class OpenClNnEvaluator : IBatchEnergyEvaluator
 
     public string DeviceDescription => $"OpenCL {_ctx.Device.Spec} {_ctx.Device.Name} ({_ctx.Precision.ToString().ToLowerInvariant()})";
 
-    void IBatchEnergyEvaluator.Evaluate(ClusterBatch batch, double[] energies, double[]? forces) => Evaluate(batch, energies, forces);
+    void IBatchEnergyEvaluator.Evaluate(ClusterBatch batch, double[] energies, double[]? forces, Action<long, long>? progress) => Evaluate(batch, energies, forces, default, progress);
 
     /// <summary>Uploads weights and scaling of a model with the same setup and architecture (e.g. after a training step).</summary>
     public void UpdateModel(NnModel model)
@@ -65,14 +65,29 @@ public sealed class OpenClNnEvaluator : IBatchEnergyEvaluator
     /// Energies (eV, one per cluster) and, when <paramref name="forces"/> is not empty, forces (eV/A, flat
     /// like batch.Positions). <paramref name="atomEnergies"/> (optional) receives per-atom energies (eV).
     /// </summary>
-    public void Evaluate(ClusterBatch batch, Span<double> energies, Span<double> forces, Span<double> atomEnergies = default)
+    /// <param name="progress">Called with (clusters done, total) after each launch group (batches above ~2^18 atoms are split).</param>
+    public void Evaluate(ClusterBatch batch, Span<double> energies, Span<double> forces, Span<double> atomEnergies = default, Action<long, long>? progress = null)
     {
         if (energies.Length < batch.ClusterCount) throw new ArgumentException("one energy per cluster", nameof(energies));
         if (!forces.IsEmpty && forces.Length < batch.Positions.Length) throw new ArgumentException("forces too short", nameof(forces));
+        if (!atomEnergies.IsEmpty && atomEnergies.Length < batch.AtomCount) throw new ArgumentException("atomEnergies too short", nameof(atomEnergies));
         if (batch.ClusterCount == 0) return;
         var geo = _desc.Geometry;
-        geo.Upload(batch);
-        int n = batch.AtomCount, nc = batch.ClusterCount, nf = Model.Setup.Count;
+        long perAtom = Math.Max(3L * _ctx.AccSize * geo.Stride, (long)_ctx.RealSize * Model.Setup.Count);
+        var chunks = ClBatchGeometry.Chunks(batch, geo.MaxAtomsPerLaunch(perAtom));
+        for (int k = 0; k + 1 < chunks.Count; k++)
+        {
+            int c0 = chunks[k], c1 = chunks[k + 1], a0 = batch.Offsets[c0], a1 = batch.Offsets[c1];
+            geo.Upload(batch, c0, c1);
+            EvaluateUploaded(energies[c0..c1], forces.IsEmpty ? forces : forces[(3 * a0)..(3 * a1)], atomEnergies.IsEmpty ? atomEnergies : atomEnergies[a0..a1]);
+            progress?.Invoke(c1, batch.ClusterCount);
+        }
+    }
+
+    private void EvaluateUploaded(Span<double> energies, Span<double> forces, Span<double> atomEnergies)
+    {
+        var geo = _desc.Geometry;
+        int n = geo.AtomCount, nc = geo.ClusterCount, nf = Model.Setup.Count;
         bool wantF = !forces.IsEmpty;
         while (true)
         {

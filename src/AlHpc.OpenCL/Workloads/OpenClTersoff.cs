@@ -46,7 +46,7 @@ public sealed class OpenClTersoff : IBatchEnergyEvaluator
 
     public string DeviceDescription => $"OpenCL {_ctx.Device.Spec} {_ctx.Device.Name} ({_ctx.Precision.ToString().ToLowerInvariant()})";
 
-    void IBatchEnergyEvaluator.Evaluate(ClusterBatch batch, double[] energies, double[]? forces) => Evaluate(batch, energies, forces);
+    void IBatchEnergyEvaluator.Evaluate(ClusterBatch batch, double[] energies, double[]? forces, Action<long, long>? progress) => Evaluate(batch, energies, forces, progress);
 
     /// <summary>The 14 parameters in LAMMPS order.</summary>
     public double[] Parameters { get; }
@@ -60,13 +60,25 @@ public sealed class OpenClTersoff : IBatchEnergyEvaluator
     /// Energies (eV, one per cluster) and, when <paramref name="forces"/> is not empty, forces (eV/A,
     /// flat like batch.Positions) of every cluster of the batch.
     /// </summary>
-    public void Evaluate(ClusterBatch batch, Span<double> energies, Span<double> forces)
+    /// <param name="progress">Called with (clusters done, total) after each launch group (batches above ~2^18 atoms are split).</param>
+    public void Evaluate(ClusterBatch batch, Span<double> energies, Span<double> forces, Action<long, long>? progress = null)
     {
         if (energies.Length < batch.ClusterCount) throw new ArgumentException("one energy per cluster", nameof(energies));
         if (!forces.IsEmpty && forces.Length < batch.Positions.Length) throw new ArgumentException("forces too short", nameof(forces));
         if (batch.ClusterCount == 0) return;
-        _geo.Upload(batch);
-        int n = batch.AtomCount, nc = batch.ClusterCount;
+        var chunks = ClBatchGeometry.Chunks(batch, _geo.MaxAtomsPerLaunch(3L * _ctx.AccSize * _geo.Stride));
+        for (int k = 0; k + 1 < chunks.Count; k++)
+        {
+            int c0 = chunks[k], c1 = chunks[k + 1], a0 = batch.Offsets[c0], a1 = batch.Offsets[c1];
+            _geo.Upload(batch, c0, c1);
+            EvaluateUploaded(energies[c0..c1], forces.IsEmpty ? forces : forces[(3 * a0)..(3 * a1)]);
+            progress?.Invoke(c1, batch.ClusterCount);
+        }
+    }
+
+    private void EvaluateUploaded(Span<double> energies, Span<double> forces)
+    {
+        int n = _geo.AtomCount, nc = _geo.ClusterCount;
         while (true)
         {
             int stride = _geo.Stride;

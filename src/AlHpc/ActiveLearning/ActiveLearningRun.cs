@@ -204,6 +204,7 @@ public sealed class ActiveLearningRun
         var outcome = Train(k, RunSeeds.For(_config.Seed, k, SeedPurpose.Training), cancel);
         var model = outcome.Model;
         rec.Epochs = outcome.Epochs;
+        rec.BestEpoch = outcome.BestEpoch;
         rec.TrainMaeMeV = 1000 * outcome.TrainMaeEvPerMolecule;
         rec.HeldOutMaeMeV = 1000 * outcome.HeldOutMaeEvPerMolecule;
         string modelRel = Path.Combine(ModelsDir, $"gen-{k:D3}.json");

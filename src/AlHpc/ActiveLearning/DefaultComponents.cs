@@ -83,7 +83,6 @@ public static class DefaultComponents
 
     // ------------------------------------------------------------------ trainer + network
 
-#if HAVE_NN_POTENTIAL // TEMPORARY until NnPotential and ModelFile are on main
     /// <summary>A generation's network: an <see cref="NnModel"/> seen as a potential, saved with <see cref="ModelFile"/>.</summary>
     public sealed class NnLearnedModel(NnModel model) : ILearnedModel
     {
@@ -134,20 +133,12 @@ public static class DefaultComponents
             var r = LmTrainer.Train(set, options, init, null, cancel);
             r.Model.Provenance["active_learning_seed"] = seed.ToString(CultureInfo.InvariantCulture);
             int epochsRun = r.Curve.Count > 0 ? r.Curve[^1].Epoch : 0;
-            return new TrainingOutcome(new NnLearnedModel(r.Model), r.BestTrainMae / 1000, r.BestHoldoutMae / 1000, epochsRun);
+            return new TrainingOutcome(new NnLearnedModel(r.Model), r.BestTrainMae / 1000, r.BestHoldoutMae / 1000, epochsRun, r.BestEpoch);
         }
 
         public ILearnedModel Load(string path) => new NnLearnedModel(ModelFile.Load(path));
     }
 
-#else
-    public sealed class NnTrainer(DescriptorSetup setup) : IModelTrainer
-    {
-        public DescriptorSetup Setup => setup;
-        public TrainingOutcome Train(IReadOnlyList<Cluster> pool, ILearnedModel? warmStart, TrainingSettings settings, int seed, CancellationToken cancel) => throw new NotImplementedException("NnPotential/ModelFile not merged yet");
-        public ILearnedModel Load(string path) => throw new NotImplementedException();
-    }
-#endif
 
     // ------------------------------------------------------------------ samplers
 

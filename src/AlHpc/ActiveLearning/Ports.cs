@@ -18,7 +18,7 @@ public interface ILearnedModel
 }
 
 /// <summary>What one training run produced. Errors are mean absolute per-molecule energy errors (eV/molecule).</summary>
-public sealed record TrainingOutcome(ILearnedModel Model, double TrainMaeEvPerMolecule, double HeldOutMaeEvPerMolecule, int Epochs);
+public sealed record TrainingOutcome(ILearnedModel Model, double TrainMaeEvPerMolecule, double HeldOutMaeEvPerMolecule, int Epochs, int BestEpoch = -1);
 
 /// <summary>Trains a model on the pool (energies only, the paper's setting).</summary>
 public interface IModelTrainer

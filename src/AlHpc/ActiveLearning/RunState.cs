@@ -17,7 +17,9 @@ public sealed class IterationRecord
     public int Added { get; set; }
     /// <summary>Oracle calls (structures labelled) since the start of the run, seed included.</summary>
     public long OracleCalls { get; set; }
+    /// <summary>Epochs run and the epoch of the selected (best held-out) network.</summary>
     public int Epochs { get; set; }
+    public int BestEpoch { get; set; }
     public double TrainMaeMeV { get; set; } = double.NaN;
     public double HeldOutMaeMeV { get; set; } = double.NaN;
     /// <summary>Mean |E_NN - E_ref| per molecule over the gathered structures (meV).</summary>
@@ -41,7 +43,7 @@ public sealed class IterationRecord
     public double TotalSeconds { get; set; }
 
     public static readonly string CsvHeader =
-        "iteration,pool_size,gathered,added,oracle_calls,epochs,train_mae_mev_per_molecule,heldout_mae_mev_per_molecule," +
+        "iteration,pool_size,gathered,added,oracle_calls,epochs,best_epoch,train_mae_mev_per_molecule,heldout_mae_mev_per_molecule," +
         "gathered_mae_mev_per_molecule,gathered_max_mev_per_molecule,monitor_energy_mae_mev_per_molecule,monitor_force_mae_mev_per_a," +
         "metropolis_acceptance,nested_acceptance,rejected_nonfinite,rejected_too_close,rejected_below_floor,sampler_problems,invalid_frames," +
         "train_s,sample_s,oracle_s,monitor_s,total_s";
@@ -51,7 +53,7 @@ public sealed class IterationRecord
         var c = CultureInfo.InvariantCulture;
         static string F(double v, string fmt) => double.IsNaN(v) ? "" : v.ToString(fmt, CultureInfo.InvariantCulture);
         return string.Join(',',
-            Iteration.ToString(c), PoolSize.ToString(c), Gathered.ToString(c), Added.ToString(c), OracleCalls.ToString(c), Epochs.ToString(c),
+            Iteration.ToString(c), PoolSize.ToString(c), Gathered.ToString(c), Added.ToString(c), OracleCalls.ToString(c), Epochs.ToString(c), BestEpoch.ToString(c),
             F(TrainMaeMeV, "G6"), F(HeldOutMaeMeV, "G6"), F(GatheredMaeMeV, "G6"), F(GatheredMaxMeV, "G6"),
             F(MonitorEnergyMaeMeV, "G6"), F(MonitorForceMaeMeVPerA, "G6"), F(MetropolisAcceptance, "F4"), F(NestedAcceptance, "F4"),
             RejectedNonFinite.ToString(c), RejectedTooClose.ToString(c), RejectedBelowFloor.ToString(c), SamplerProblems.ToString(c), InvalidFrames.ToString(c),

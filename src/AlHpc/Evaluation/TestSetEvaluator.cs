@@ -21,6 +21,12 @@ public sealed record EvaluationOptions
     public bool Forces { get; init; } = true;
     /// <summary>Worker threads (-1: all cores).</summary>
     public int MaxThreads { get; init; } = -1;
+
+    /// <summary>
+    /// Computes the predictions instead of the CPU <see cref="BatchPredictor"/> when set (e.g. the OpenCL kernels
+    /// chosen by --device; AlHpc.OpenCL.BatchEnergyEvaluators.Create). Must evaluate the same potential.
+    /// </summary>
+    public IBatchEnergyEvaluator? Evaluator { get; init; }
     /// <summary>(clusters done, total) during the evaluation.</summary>
     public Action<long, long>? Progress { get; init; }
     /// <summary>Name of the reference in axis labels.</summary>
@@ -43,6 +49,14 @@ public static class TestSetEvaluator
     public const string BySizeCsv = "by-size.csv";
     public const string MetricsJson = "metrics.json";
 
+    private static BatchPrediction PredictWith(IBatchEnergyEvaluator ev, ClusterBatch set, bool forces, Action<long, long>? progress)
+    {
+        var e = new double[set.ClusterCount];
+        var f = forces ? new double[set.Positions.Length] : null;
+        ev.Evaluate(set, e, f, progress);
+        return new BatchPrediction(e, f);
+    }
+
     public static EvaluationResult Evaluate(IPotential potential, ClusterBatch testSet, EvaluationOptions? options = null)
     {
         options ??= new EvaluationOptions();
@@ -51,7 +65,9 @@ public static class TestSetEvaluator
             if (double.IsNaN(testSet.Energies[c])) throw new ArgumentException($"test-set cluster {c} has no reference energy");
         bool forces = options.Forces && testSet.Forces != null;
         var sw = Stopwatch.StartNew();
-        var pred = BatchPredictor.Predict(potential, testSet, forces, options.Progress, options.MaxThreads);
+        var pred = options.Evaluator is { } ev
+            ? PredictWith(ev, testSet, forces, options.Progress)
+            : BatchPredictor.Predict(potential, testSet, forces, options.Progress, options.MaxThreads);
         double predictSeconds = sw.Elapsed.TotalSeconds;
         var metrics = EvaluationMetrics.Compute(testSet, pred.Energies, pred.Forces, options.Ranges);
         var files = new List<string>();

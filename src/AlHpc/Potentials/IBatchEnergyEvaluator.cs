@@ -15,9 +15,9 @@ public interface IBatchEnergyEvaluator : IDisposable
 
     /// <summary>
     /// One energy per cluster into <paramref name="energies"/>; forces (laid out as batch.Positions) into
-    /// <paramref name="forces"/> when it is not null.
+    /// <paramref name="forces"/> when it is not null. <paramref name="progress"/> receives (clusters done, total).
     /// </summary>
-    void Evaluate(ClusterBatch batch, double[] energies, double[]? forces);
+    void Evaluate(ClusterBatch batch, double[] energies, double[]? forces, Action<long, long>? progress = null);
 }
 
 /// <summary>The CPU path: <see cref="BatchEvaluator"/> over any <see cref="IPotential"/>.</summary>
@@ -29,7 +29,8 @@ public sealed class CpuBatchEnergyEvaluator(IPotential potential, int maxDegreeO
 
     public string DeviceDescription => "CPU (C# SIMD)";
 
-    public void Evaluate(ClusterBatch batch, double[] energies, double[]? forces) => _batch.Evaluate(batch, energies, forces);
+    public void Evaluate(ClusterBatch batch, double[] energies, double[]? forces, Action<long, long>? progress = null) =>
+        _batch.Evaluate(batch, energies, forces, progress);
 
     public void Dispose() { }
 }

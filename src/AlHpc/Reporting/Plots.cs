@@ -163,7 +163,54 @@ public static class Plots
         LabelFormatter = v => Math.Pow(10, v).ToString("G4", CultureInfo.InvariantCulture),
     };
 
-    private static void FillParity(Plot plt, ParityPanel panel, int maxPoints)
+    /// <summary>Scatter plot of point series (no y = x line, independent axis ranges), subsampled like parity plots.</summary>
+    public static void Scatter(string path, ParityPanel panel, int maxPoints = DefaultMaxPoints, int width = 900, int height = 600)
+    {
+        EnsureFont();
+        var plt = new Plot();
+        FillParity(plt, panel, maxPoints, diagonal: false);
+        Save(plt, path, width, height);
+    }
+
+    /// <summary>
+    /// Histogram of <paramref name="values"/> in <paramref name="bins"/> equal bins over [min, max] of the data
+    /// (or the given range); one or more series drawn as outlined bars side by side in each bin.
+    /// </summary>
+    public static void Histogram(string path, string title, string xLabel, IReadOnlyList<(string Label, double[] Values)> series,
+        int bins = 50, double? min = null, double? max = null, string yLabel = "count", int width = 900, int height = 600)
+    {
+        EnsureFont();
+        if (bins < 1) throw new ArgumentOutOfRangeException(nameof(bins));
+        double lo = min ?? series.SelectMany(s => s.Values).Where(double.IsFinite).DefaultIfEmpty(0).Min();
+        double hi = max ?? series.SelectMany(s => s.Values).Where(double.IsFinite).DefaultIfEmpty(1).Max();
+        if (!(hi > lo)) hi = lo + 1;
+        double w = (hi - lo) / bins;
+        var plt = new Plot();
+        plt.Title(title);
+        plt.XLabel(xLabel);
+        plt.YLabel(yLabel);
+        int colour = 0;
+        double sub = w / Math.Max(1, series.Count);
+        for (int si = 0; si < series.Count; si++)
+        {
+            var counts = new double[bins];
+            foreach (var v in series[si].Values)
+            {
+                if (!double.IsFinite(v) || v < lo || v > hi) continue;
+                counts[Math.Min(bins - 1, (int)((v - lo) / w))]++;
+            }
+            var pos = Enumerable.Range(0, bins).Select(b => lo + b * w + (si + 0.5) * sub).ToArray();
+            var bars = plt.Add.Bars(pos, counts);
+            var col = Color.FromHex(Palette[colour++ % Palette.Length]);
+            foreach (var b in bars.Bars) { b.Size = sub; b.FillColor = col.WithAlpha(0.75); b.LineWidth = 0; }
+            bars.LegendText = $"{series[si].Label} (n = {series[si].Values.Length:N0})";
+        }
+        plt.Axes.Margins(bottom: 0);
+        plt.ShowLegend(Alignment.UpperRight);
+        Save(plt, path, width, height);
+    }
+
+    private static void FillParity(Plot plt, ParityPanel panel, int maxPoints, bool diagonal = true)
     {
         plt.Title(panel.Title);
         plt.XLabel(panel.XLabel);
@@ -189,11 +236,14 @@ public static class Plots
         if (!double.IsFinite(lo)) { lo = 0; hi = 1; }
         if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
         double pad = 0.04 * (hi - lo);
-        var diag = plt.Add.Line(lo - pad, lo - pad, hi + pad, hi + pad);
-        diag.Color = Colors.Black.WithAlpha(0.6);
-        diag.LinePattern = LinePattern.Dashed;
-        diag.LegendText = "y = x";
-        plt.Axes.SetLimits(lo - pad, hi + pad, lo - pad, hi + pad);
+        if (diagonal)
+        {
+            var diag = plt.Add.Line(lo - pad, lo - pad, hi + pad, hi + pad);
+            diag.Color = Colors.Black.WithAlpha(0.6);
+            diag.LinePattern = LinePattern.Dashed;
+            diag.LegendText = "y = x";
+            plt.Axes.SetLimits(lo - pad, hi + pad, lo - pad, hi + pad);
+        }
         var notes = new List<string>();
         if (panel.Note != null) notes.Add(panel.Note);
         if (shown < total) notes.Add($"showing {shown:N0} of {total:N0} points (random subsample)");

@@ -33,8 +33,15 @@ public static class TestSetFile
         return ext is ".h5" or ".hdf5" or ".hdf";
     }
 
-    /// <summary>Writes the batch atomically (temporary file in the same folder, then rename).</summary>
-    public static void Write(string path, ClusterBatch batch, TestSetMetadata? metadata = null)
+    /// <summary>Dataset names of the format itself (extra per-cluster columns must use others).</summary>
+    public static IReadOnlySet<string> ReservedNames { get; } = new HashSet<string> { "positions", "energies", "offsets", "sizes", "forces" };
+
+    /// <summary>
+    /// Writes the batch atomically (temporary file in the same folder, then rename). Optional
+    /// <paramref name="clusterColumns"/>: extra per-cluster float64 datasets [n] (e.g. "temperature_K"),
+    /// read back with <see cref="TestSetReader.ReadColumn"/>.
+    /// </summary>
+    public static void Write(string path, ClusterBatch batch, TestSetMetadata? metadata = null, IReadOnlyDictionary<string, double[]>? clusterColumns = null)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.ClusterCount == 0) throw new ArgumentException("a test set needs at least one cluster", nameof(batch));
@@ -69,6 +76,14 @@ public static class TestSetFile
         file["offsets"] = new H5Dataset(offsets, fileDims: [(ulong)(n + 1)]);
         file["sizes"] = new H5Dataset(sizes, fileDims: [(ulong)n]);
         if (batch.Forces is { } f) file["forces"] = new H5Dataset(f, fileDims: [natoms, 3UL]);
+        if (clusterColumns != null)
+            foreach (var (name, values) in clusterColumns)
+            {
+                if (ReservedNames.Contains(name) || string.IsNullOrWhiteSpace(name) || name.Contains('/'))
+                    throw new ArgumentException($"'{name}' cannot name an extra column", nameof(clusterColumns));
+                if (values.Length != n) throw new ArgumentException($"column '{name}' has {values.Length} values for {n} clusters", nameof(clusterColumns));
+                file[name] = new H5Dataset(values, fileDims: [(ulong)n]);
+            }
 
         AtomicFile.WriteViaPath(path, tmp => file.Write(tmp));
     }
@@ -268,6 +283,36 @@ public sealed class TestSetReader : IDisposable
         var a = f.Attribute(name);
         try { return a.Read<long>(); }
         catch (Exception) { return a.Read<int>(); }
+    }
+
+    /// <summary>Names of the extra per-cluster columns in the file (datasets of shape [n] other than the format's own).</summary>
+    public IReadOnlyList<string> ColumnNames()
+    {
+        var names = new List<string>();
+        foreach (var child in _file.Children())
+        {
+            if (TestSetFile.ReservedNames.Contains(child.Name) || child is not NativeDataset ds) continue;
+            var d = ds.Space.Dimensions;
+            if (d.Length == 1 && (long)d[0] == ClusterCount) names.Add(child.Name);
+        }
+        return names;
+    }
+
+    /// <summary>An extra per-cluster column as float64 [n], or null when the file has none of that name.</summary>
+    public double[]? ReadColumn(string name)
+    {
+        if (!_file.LinkExists(name)) return null;
+        try
+        {
+            var ds = (NativeDataset)_file.Dataset(name);
+            var d = ds.Space.Dimensions;
+            if (d.Length != 1 || (long)d[0] != ClusterCount) throw new InputFormatException(_path, 0, $"column '{name}' has shape [{string.Join(", ", d)}], expected [{ClusterCount}]");
+            return ds.Read<double[]>();
+        }
+        catch (Exception ex) when (ex is not InputFormatException and not OutOfMemoryException)
+        {
+            throw new InputFormatException(_path, 0, $"cannot read column '{name}' ({ex.GetType().Name}: {ex.Message})", ex);
+        }
     }
 
     /// <summary>Reads every cluster.</summary>

@@ -36,14 +36,15 @@ internal static class McTestModels
 }
 
 /// <summary>Wraps a backend and turns a pseudo-random share of proposals into NaN or infinity (a "poor network").</summary>
-internal sealed class FlakyBackend(IMcEnergyBackend inner, double badFraction, bool badStart = false) : IMcEnergyBackend
+internal sealed class FlakyBackend(IMcEnergyBackend inner, double badFraction, bool badStart = false, bool badResync = false) : IMcEnergyBackend
 {
     private ulong _state = 12345;
+    private int _resets;
     public int BadProposals { get; private set; }
     public int Count => inner.Count;
     public ReadOnlySpan<double> Positions => inner.Positions;
     public double TotalEnergy => inner.TotalEnergy;
-    public double Reset(ReadOnlySpan<double> positions) { double e = inner.Reset(positions); return badStart ? double.NaN : e; }
+    public double Reset(ReadOnlySpan<double> positions) { double e = inner.Reset(positions); return badStart || (badResync && _resets++ > 0) ? double.NaN : e; }
     private double Corrupt(double dE)
     {
         _state = _state * 6364136223846793005UL + 1442695040888963407UL;

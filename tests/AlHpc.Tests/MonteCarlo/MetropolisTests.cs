@@ -179,6 +179,22 @@ public class MetropolisTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.True(double.IsFinite(result.FinalEnergy));
     }
 
+    /// <summary>A full recompute that turns non-finite stops the run with a status; both samplers.</summary>
+    [Fact]
+    public void NonFiniteResyncStopsWithStatus()
+    {
+        var start = ClusterBuilder.RandomConnected(10, 3);
+        var m = new MetropolisSampler(new MetropolisSettings { Cycles = 300, ResyncEvery = 100 })
+            .Run(new FlakyBackend(McTestModels.WaterMorse().CreateMcBackend(), 0, badResync: true), start);
+        Assert.Equal(McStatus.NonFiniteEnergy, m.Status);
+        Assert.Equal(99, m.CyclesRun);
+        Assert.Contains("cycle 100", m.Message);
+        var n = new NestedSampler(new NestedSettings { Cycles = 300, ResyncEvery = 100 })
+            .Run(new FlakyBackend(McTestModels.WaterMorse().CreateMcBackend(), 0, badResync: true), start);
+        Assert.Equal(McStatus.NonFiniteEnergy, n.Status);
+        Assert.Equal(99, n.CyclesRun);
+    }
+
     [Fact]
     public void BadStartsAreReportedNotThrown()
     {

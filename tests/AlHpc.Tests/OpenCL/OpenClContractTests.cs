@@ -82,3 +82,52 @@ public sealed class OpenClContractTests(OpenClFixture fx, ITestOutputHelper outp
         Assert.True(pe < 1e-10 && je < 1e-10 && ae < 1e-10, $"Jacobian OpenCL vs CPU: p {pe}, J {je}, JJt {ae}");
     }
 }
+
+/// <summary>Batches split into several launches give the same results as one launch, with progress per launch.</summary>
+public sealed class OpenClChunkingTests(OpenClFixture fx) : IClassFixture<OpenClFixture>
+{
+    [SkippableFact]
+    public void SplitLaunchesGiveTheSameResults()
+    {
+        var ctx = fx.Context();
+        var batch = ReferenceData.RandomBatch(80, 50, 5);
+        int nc = batch.ClusterCount;
+        double[] e1 = new double[nc], e2 = new double[nc], f1 = new double[batch.Positions.Length], f2 = new double[batch.Positions.Length];
+        using var t = new AlHpc.OpenCL.Workloads.OpenClTersoff(ctx, TersoffParameters.MlBop);
+        t.Evaluate(batch, e1, f1);
+        t.Geometry.LaunchAtomLimit = 300;
+        var calls = new List<long>();
+        t.Evaluate(batch, e2, f2, (done, total) => calls.Add(done));
+        Assert.True(calls.Count >= batch.AtomCount / 300, $"expected several launches, got {calls.Count}");
+        Assert.Equal(nc, calls[^1]);
+        Assert.Equal(e1, e2);
+        Assert.Equal(f1, f2);
+    }
+}
+
+/// <summary>The LM trainer with the OpenCL Jacobian builder follows the CPU trainer's path.</summary>
+public sealed class OpenClTrainerTests(OpenClFixture fx) : IClassFixture<OpenClFixture>
+{
+    [SkippableTheory]
+    [InlineData(true, 4)]
+    [InlineData(false, 0)]
+    public void TrainingWithOpenClJacobianMatchesCpu(bool anchor, int batch)
+    {
+        var ctx = fx.Context();
+        var set = AlHpc.Tests.Training.TrainerTestData.Make(24, 5, features: 26);
+        var opt = new AlHpc.Training.TrainerOptions { Epochs = 6, BatchSize = batch, Seed = 3, HiddenLayers = [10, 10], AnchorIsolatedAtom = anchor, Threads = 1 };
+        var cpu = AlHpc.Training.LmTrainer.Train(set, opt);
+        var net = new AlHpc.Network.NeuralNetwork([26, 10, 10, 1], [AlHpc.Network.Activation.Twist, AlHpc.Network.Activation.Twist, AlHpc.Network.Activation.Linear]);
+        using var jb = new AlHpc.OpenCL.Workloads.OpenClJacobian(ctx, set.Setup, net);
+        var ocl = AlHpc.Training.LmTrainer.Train(set, opt with { JacobianBuilder = jb });
+        Assert.Equal(cpu.Curve.Count, ocl.Curve.Count);
+        for (int e = 0; e < cpu.Curve.Count; e++)
+        {
+            Assert.Equal(cpu.Curve[e].TrainMae, ocl.Curve[e].TrainMae, 1e-6 * Math.Max(1, cpu.Curve[e].TrainMae));
+            Assert.Equal(cpu.Curve[e].Accepted, ocl.Curve[e].Accepted);
+        }
+        var w1 = cpu.Model.Network.Weights;
+        var w2 = ocl.Model.Network.Weights;
+        for (int i = 0; i < w1.Length; i++) Assert.Equal(w1[i], w2[i], 1e-7 * Math.Max(1, Math.Abs(w1[i])));
+    }
+}

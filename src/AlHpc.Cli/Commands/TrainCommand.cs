@@ -1,0 +1,113 @@
+using System.CommandLine;
+using AlHpc.OpenCL.Workloads;
+using System.Globalization;
+using AlHpc.Descriptors;
+using AlHpc.IO;
+using AlHpc.Network;
+using AlHpc.Structures;
+using AlHpc.Training;
+
+namespace AlHpc.Cli.Commands;
+
+/// <summary>
+/// alhpc train --data FILE [--setup FILE.stp] [--epochs 2000] [--batch 32] [--mu 0.1] [--holdout 0.1]
+/// [--forces-weight 0] [--seed S] [--init MODEL] [--early-stop K] [--threads N] -o MODEL [--curve CURVE.csv]
+/// </summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var data = new Option<string>("--data", "-d") { Description = "Training structures with reference energies: extended XYZ (energy= per frame) or aenet XSF.", Required = true };
+        var setup = new Option<string?>("--setup") { Description = "Descriptor setup (aenet .stp). Default: the built-in 26-function Water setup, or the --init model's setup." };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs (passes over the training structures).", DefaultValueFactory = _ => 2000 };
+        var batch = new Option<int>("--batch") { Description = "Structures per Levenberg-Marquardt step; 0 = full batch.", DefaultValueFactory = _ => 32 };
+        var smallBatch = new Option<int>("--small-batch") { Description = "Batch size while the training split is smaller than --batch (paper: 1); 0 = full batch.", DefaultValueFactory = _ => 1 };
+        var mu = new Option<double>("--mu") { Description = "Initial damping (aenet's learnrate).", DefaultValueFactory = _ => 0.1 };
+        var holdout = new Option<double>("--holdout") { Description = "Fraction of structures held out to select the best network.", DefaultValueFactory = _ => 0.1 };
+        var forcesWeight = new Option<double>("--forces-weight") { Description = "Weight of force residuals; only 0 (energies only, as the paper) is implemented.", DefaultValueFactory = _ => 0.0 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the held-out split, initial weights and batch order.", DefaultValueFactory = _ => 1 };
+        var init = new Option<string?>("--init") { Description = "Warm start from this model file (its network, scaling and descriptor setup are kept)." };
+        var earlyStop = new Option<int>("--early-stop") { Description = "Stop after this many epochs without a better held-out error (0 = off).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (0 = all cores); results do not depend on it.", DefaultValueFactory = _ => 0 };
+        var isolated = new Option<double>("--isolated-energy") { Description = "Energy of an isolated molecule (eV), anchored exactly (0 for ML-BOP).", DefaultValueFactory = _ => 0.0 };
+        var noAnchor = new Option<bool>("--no-anchor") { Description = "Do not anchor the isolated-molecule energy (the monomer gets whatever the network says)." };
+        var output = new Option<string>("--output", "-o") { Description = "Model file to write (JSON, see docs/model-file.md).", Required = true };
+        var curve = new Option<string?>("--curve") { Description = "Write the learning curve (epoch, train/held-out MAE meV/molecule, mu, seconds) as CSV." };
+        var cmd = new Command("train", "Train the network on reference energies with Levenberg-Marquardt; keeps the network with the best held-out error.");
+        foreach (var o in new Option[] { data, setup, epochs, batch, smallBatch, mu, holdout, forcesWeight, seed, init, earlyStop, threads, isolated, noAnchor, output, curve })
+            cmd.Options.Add(o);
+        var device = DeviceOption.Add(cmd);
+        cmd.SetAction(pr => ExitCodes.Guard(() =>
+        {
+            var options = new TrainerOptions
+            {
+                Epochs = pr.GetValue(epochs),
+                BatchSize = pr.GetValue(batch),
+                SmallSetBatchSize = pr.GetValue(smallBatch),
+                Mu = pr.GetValue(mu),
+                HoldoutFraction = pr.GetValue(holdout),
+                ForcesWeight = pr.GetValue(forcesWeight),
+                Seed = pr.GetValue(seed),
+                EarlyStopEpochs = pr.GetValue(earlyStop),
+                Threads = pr.GetValue(threads),
+                IsolatedAtomEnergy = pr.GetValue(isolated),
+                AnchorIsolatedAtom = !pr.GetValue(noAnchor),
+            };
+            try { options.Validate(); }
+            catch (ArgumentException e) { throw new UsageException(e.Message); }
+            catch (NotSupportedException e) { throw new UsageException($"--forces-weight {options.ForcesWeight.ToString(CultureInfo.InvariantCulture)}: {e.Message}"); }
+
+            string dataPath = pr.GetValue(data)!, outPath = pr.GetValue(output)!;
+            NnModel? start = pr.GetValue(init) is { } initPath ? ModelFile.Load(initPath) : null;
+            DescriptorSetup descriptorSetup;
+            if (pr.GetValue(setup) is { } setupPath)
+            {
+                descriptorSetup = AenetSetupFile.Read(setupPath);
+                if (start != null && !SameFunctions(start.Setup, descriptorSetup))
+                    throw new UsageException($"--setup {setupPath} differs from the descriptor setup of the --init model");
+            }
+            else descriptorSetup = start?.Setup ?? DefaultSetups.Water26;
+
+            var clusters = StructureFile.Read(dataPath).ToList();
+            if (clusters.Count == 0) throw new InputFormatException(dataPath, 0, "no structures to train on");
+            for (int i = 0; i < clusters.Count; i++)
+            {
+                if (clusters[i].Energy is not { } e || !double.IsFinite(e))
+                    throw new InputFormatException(dataPath, 0,
+                        $"structure {i} (frame {i + 1}) has no reference energy; training needs one per structure (energy=... on the extxyz comment line)");
+                if (clusters[i].Count == 0) throw new InputFormatException(dataPath, 0, $"structure {i} (frame {i + 1}) has no atoms");
+            }
+            var set = TrainingSet.FromClusters(ClusterBatch.FromClusters(clusters), descriptorSetup,
+                maxDegreeOfParallelism: options.Threads > 0 ? options.Threads : -1);
+
+            // --device opencl: Jacobian rows and residual predictions on the device (training data uploaded once)
+            using var dev = DeviceOption.Resolve(pr, device);
+            using var deviceJacobian = dev.Context is { } ctx
+                ? new OpenClJacobian(ctx, descriptorSetup, start?.Network ?? OpenClJacobian.Architecture(descriptorSetup.Count, options.HiddenLayers, options.HiddenActivation))
+                : null;
+            if (deviceJacobian != null) options = options with { JacobianBuilder = deviceJacobian };
+
+            TrainingResult result;
+            using (var progress = new ConsoleProgress("train", options.Epochs, "epochs"))
+                result = LmTrainer.Train(set, options, start, r => progress.Report(r.Epoch, options.Epochs));
+            result.Model.Provenance["trainingData"] = Path.GetFileName(dataPath);
+            ModelFile.Save(outPath, result.Model);
+            if (pr.GetValue(curve) is { } curvePath) result.WriteCurveCsv(curvePath);
+
+            var ci = CultureInfo.InvariantCulture;
+            int epochsRun = result.Curve.Count - 1;
+            string hold = result.HoldoutIndices.Length > 0 ? result.BestHoldoutMae.ToString("F4", ci) : "n/a (nothing held out)";
+            Console.Error.WriteLine(string.Create(ci,
+                $"alhpc train: {set.StructureCount} structures ({result.TrainIndices.Length} trained, {result.HoldoutIndices.Length} held out), " +
+                $"batch {result.BatchSize}, {epochsRun} epochs{(result.StoppedEarly ? " (early stop)" : "")} in {result.Seconds:F2} s " +
+                $"({(epochsRun > 0 ? 1000 * result.Seconds / epochsRun : 0):F2} ms/epoch)"));
+            Console.Error.WriteLine(string.Create(ci,
+                $"alhpc train: best epoch {result.BestEpoch}: energy MAE train {result.BestTrainMae:F4}, held-out {hold} meV/molecule -> {outPath}"));
+            return ExitCodes.Success;
+        }));
+        return cmd;
+    }
+
+    private static bool SameFunctions(DescriptorSetup a, DescriptorSetup b) =>
+        a.Count == b.Count && a.Functions.AsSpan().SequenceEqual(b.Functions);
+}
