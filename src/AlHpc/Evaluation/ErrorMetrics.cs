@@ -95,14 +95,18 @@ public sealed class EvaluationMetrics
     /// is an error) and, optionally, reference forces (eV/A); predictions are energies [n] (eV) and
     /// optionally forces [3 * atoms] (eV/A). Force metrics need both.
     /// </summary>
-    public static EvaluationMetrics Compute(ClusterBatch reference, ReadOnlySpan<double> predictedEnergies, ReadOnlySpan<double> predictedForces = default, IReadOnlyList<SizeRange>? ranges = null)
+    public static EvaluationMetrics Compute(ClusterBatch reference, ReadOnlySpan<double> predictedEnergies, ReadOnlySpan<double> predictedForces = default, IReadOnlyList<SizeRange>? ranges = null) =>
+        Compute(reference, predictedEnergies.ToArray(), predictedForces.IsEmpty ? null : predictedForces.ToArray(), ranges);
+
+    /// <summary>As the span overload, without copying the arrays.</summary>
+    public static EvaluationMetrics Compute(ClusterBatch reference, double[] predictedEnergies, double[]? predictedForces, IReadOnlyList<SizeRange>? ranges = null)
     {
         ranges ??= SizeRange.Paper;
         int n = reference.ClusterCount;
         if (predictedEnergies.Length != n) throw new ArgumentException($"{predictedEnergies.Length} predicted energies for {n} clusters", nameof(predictedEnergies));
-        bool forces = reference.Forces != null && !predictedForces.IsEmpty;
-        if (forces && predictedForces.Length != reference.Positions.Length)
-            throw new ArgumentException($"{predictedForces.Length} predicted force components for {reference.Positions.Length}", nameof(predictedForces));
+        bool forces = reference.Forces != null && predictedForces is { Length: > 0 };
+        if (forces && predictedForces!.Length != reference.Positions.Length)
+            throw new ArgumentException($"{predictedForces!.Length} predicted force components for {reference.Positions.Length}", nameof(predictedForces));
 
         var eErr = new double[n];
         var fStats = forces ? new ErrorStats[n] : null;
@@ -116,7 +120,7 @@ public sealed class EvaluationMetrics
         if (forces)
         {
             // Per-cluster force sums in parallel (each cluster summed sequentially); reduced in order below.
-            double[] pf = predictedForces.ToArray();
+            double[] pf = predictedForces!;
             double[] rf = reference.Forces!;
             int[] off = reference.Offsets;
             Parallel.For(0, (n + 255) / 256, blk =>

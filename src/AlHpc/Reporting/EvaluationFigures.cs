@@ -67,18 +67,20 @@ public static class EvaluationFigures
             {
                 long count = 0;
                 for (int c = 0; c < n; c++) if (r.Contains(reference.SizeOf(c))) count += 3L * reference.SizeOf(c);
-                var xs = new double[count]; var ys = new double[count];
-                long k = 0;
-                for (int c = 0; c < n; c++)
+                // Select at most maxPoints components while streaming (Knuth's selection sampling, seeded):
+                // no copy of all 3N components of a 100k-cluster set.
+                int want = (int)Math.Min(count, maxPoints);
+                var xs = new double[want]; var ys = new double[want];
+                var rng = new Random(987654 + (int)Math.Min(r.MinSize, 100000));
+                long seen = 0; int m = 0;
+                for (int c = 0; c < n && m < want; c++)
                 {
                     if (!r.Contains(reference.SizeOf(c))) continue;
-                    int a = 3 * reference.Offsets[c], b = 3 * reference.Offsets[c + 1];
-                    Array.Copy(rf, a, xs, k, b - a);
-                    Array.Copy(pf, a, ys, k, b - a);
-                    k += b - a;
+                    for (int k = 3 * reference.Offsets[c]; k < 3 * reference.Offsets[c + 1] && m < want; k++, seen++)
+                        if (want == count || (count - seen) * rng.NextDouble() < want - m) { xs[m] = rf[k]; ys[m] = pf[k]; m++; }
                 }
                 fPanels.Add(new ParityPanel($"Forces, {r.Label} molecules", $"{referenceName} force component (eV/Å)", $"{modelName} force component (eV/Å)",
-                    [new PointSeries("Fx, Fy, Fz", xs, ys)], $"MAE {r.Force.Mae:0.0} meV/Å, RMSE {r.Force.Rmse:0.0}"));
+                    [new PointSeries("Fx, Fy, Fz", xs, ys, Represented: count)], $"MAE {r.Force.Mae:0.0} meV/Å, RMSE {r.Force.Rmse:0.0}"));
             }
             var fPath = Path.Combine(dir, ForceParityFile);
             Plots.ParityPanels(fPath, fPanels, maxPoints);

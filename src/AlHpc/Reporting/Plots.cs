@@ -5,8 +5,12 @@ using SkiaSharp;
 
 namespace AlHpc.Reporting;
 
-/// <summary>Points of one parity-plot series: reference values <see cref="X"/> against predictions <see cref="Y"/>.</summary>
-public sealed record PointSeries(string Label, double[] X, double[] Y, string? ColorHex = null);
+/// <summary>
+/// Points of one parity-plot series: reference values <see cref="X"/> against predictions <see cref="Y"/>.
+/// <see cref="Represented"/>: when the caller already subsampled, the number of points these stand for
+/// (shown in the legend and the "showing n of N" note); null = X.Length.
+/// </summary>
+public sealed record PointSeries(string Label, double[] X, double[] Y, string? ColorHex = null, long? Represented = null);
 
 /// <summary>One curve: <see cref="X"/>, <see cref="Y"/> (NaN values leave gaps).</summary>
 public sealed record LineSeries(string Label, double[] X, double[] Y, bool Markers = true, string? ColorHex = null);
@@ -215,7 +219,8 @@ public static class Plots
         plt.Title(panel.Title);
         plt.XLabel(panel.XLabel);
         plt.YLabel(panel.YLabel);
-        long total = panel.Series.Sum(s => (long)s.X.Length);
+        long total = panel.Series.Sum(s => s.Represented ?? s.X.Length);
+        long given = panel.Series.Sum(s => (long)s.X.Length);
         double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
         long shown = 0;
         int colour = 0;
@@ -223,13 +228,13 @@ public static class Plots
         {
             var s = panel.Series[si];
             if (s.X.Length != s.Y.Length) throw new ArgumentException($"series '{s.Label}': {s.X.Length} x values, {s.Y.Length} y values");
-            int want = total <= maxPoints ? s.X.Length : (int)Math.Max(1, Math.Round((double)maxPoints * s.X.Length / total));
+            int want = given <= maxPoints ? s.X.Length : (int)Math.Max(1, Math.Round((double)maxPoints * s.X.Length / given));
             var (xs, ys) = Subsample(s.X, s.Y, want, seed: 1234567 + si);
             shown += xs.Length;
             foreach (var v in xs) { lo = Math.Min(lo, v); hi = Math.Max(hi, v); }
             foreach (var v in ys) { lo = Math.Min(lo, v); hi = Math.Max(hi, v); }
             var sp = plt.Add.ScatterPoints(xs, ys);
-            sp.LegendText = $"{s.Label} (n = {s.X.Length:N0})";
+            sp.LegendText = $"{s.Label} (n = {s.Represented ?? s.X.Length:N0})";
             sp.Color = Color.FromHex(s.ColorHex ?? Palette[colour++ % Palette.Length]).WithAlpha(xs.Length > 2000 ? 0.35 : 0.8);
             sp.MarkerSize = xs.Length > 2000 ? 3 : 5;
         }
