@@ -8,6 +8,7 @@ using AlHpc.Network;
 using AlHpc.Potentials;
 using AlHpc.Reporting;
 using AlHpc.Structures;
+using AlHpc.TestSets;
 using AlHpc.Training;
 
 namespace AlHpc.ActiveLearning;
@@ -271,8 +272,9 @@ public static class DefaultComponents
                 {
                     if (reference is null)
                         throw new InputFormatException("configuration", 0, "monitor.file is required with an external-command oracle (or set monitor.size to 0)");
-                    set = MonitorSetGenerator.Generate(config.Monitor.Size, config.Monitor.MinMolecules, config.Monitor.MaxMolecules, reference,
-                        RunSeeds.For(config.Seed, 0, SeedPurpose.Monitor));
+                    var recipe = new TestSetRecipe { Count = config.Monitor.Size, MinSize = config.Monitor.MinMolecules, MaxSize = config.Monitor.MaxMolecules };
+                    var generated = TestSetGenerator.Generate(reference, recipe, (ulong)RunSeeds.For(config.Seed, 0, SeedPurpose.Monitor));
+                    set = Enumerable.Range(0, generated.Batch.ClusterCount).Select(generated.Batch.GetCluster).ToList();
                 }
                 ExtXyz.Write(path, set);
             }
