@@ -5,13 +5,14 @@ using BenchmarkDotNet.Attributes;
 namespace AlHpc.Bench;
 
 /// <summary>
-/// Descriptors (8 G2 + 18 G5, Rc = 3.5 A) of one thermal ML-BOP cluster: the plain reference (baseline),
-/// values only, values + derivatives. Divide by Size for per-atom figures (bench/README.md).
+/// Descriptors (8 G2 + 18 G5, Rc = 3.5 A) of one thermal ML-BOP cluster: values only (baseline), values +
+/// derivatives, and the neighbour list alone. Divide by Size for per-atom figures (bench/README.md).
 /// </summary>
 [MemoryDiagnoser]
 public class DescriptorBenchmarks
 {
     [Params(25, 200)] public int Size;
+    private readonly AlHpc.Geometry.NeighbourList _nl = new();
     private double[] _pos = [];
     private readonly DescriptorEngine _engine = new(DefaultSetups.Water26);
     private double[] _g = [];
@@ -24,13 +25,31 @@ public class DescriptorBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public double[] Reference() => ReferenceDescriptors.Compute(DefaultSetups.Water26, _pos);
-
-    [Benchmark]
     public void Values() => _engine.ComputeValues(_pos, _g);
 
     [Benchmark]
     public DescriptorDerivatives ValuesAndDerivatives() => _engine.ComputeWithDerivatives(_pos, _g);
+
+    [Benchmark]
+    public void NeighbourListOnly() => _nl.Build(_pos, 3.5);
+}
+
+/// <summary>The plain O(n^3) reference (baseline) against the engine on the 25-bead thermal cluster.</summary>
+[MemoryDiagnoser]
+public class DescriptorReferenceBenchmarks
+{
+    private double[] _pos = [];
+    private readonly DescriptorEngine _engine = new(DefaultSetups.Water26);
+    private readonly double[] _g = new double[25 * 26];
+
+    [GlobalSetup]
+    public void Setup() => _pos = BenchClusters.Thermal(25).Positions;
+
+    [Benchmark(Baseline = true)]
+    public double[] Reference() => ReferenceDescriptors.Compute(DefaultSetups.Water26, _pos);
+
+    [Benchmark]
+    public void Engine() => _engine.ComputeValues(_pos, _g);
 }
 
 /// <summary>Values only for a 10,000-cluster batch of 25-bead clusters (250,000 beads), one core vs all.</summary>

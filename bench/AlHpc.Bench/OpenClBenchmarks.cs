@@ -38,7 +38,7 @@ public class OpenClBenchmarks
     private ClBuffer _one = null!, _oneOut = null!, _upload = null!;
 
     /// <summary>Clusters in the evaluation batch (sizes uniform in 1..200 beads).</summary>
-    [Params(1000)]
+    [Params(200)]
     public int Clusters { get; set; }
 
     [GlobalSetup]

@@ -30,18 +30,7 @@ public class TrainerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var start = Xsf.Read(new StringReader(EmbeddedData.ReadText(EmbeddedData.SeedCluster25)), "struct_min_25.xsf").Positions;
-        var rng = new Random(42);
-        var ev = TersoffPotential.MlBop.CreateEvaluator();
-        var clusters = new List<Cluster>();
-        for (int c = 0; c < Structures; c++)
-        {
-            var x = (double[])start.Clone();
-            for (int k = 0; k < x.Length; k++)
-                x[k] += 0.15 * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-            clusters.Add(new Cluster(x) { Energy = ev.Compute(x, Span<double>.Empty, Span<double>.Empty) });
-        }
-        var set = TrainingSet.FromClusters(ClusterBatch.FromClusters(clusters), DefaultSetups.Water26);
+        var set = Data(Structures);
         var opt = new TrainerOptions { BatchSize = Batch, Threads = Threads, Seed = 3 };
         _fast = LmTrainer.CreateSession(set, opt);
         _plain = LmTrainer.CreateSession(set, opt);
@@ -50,9 +39,55 @@ public class TrainerBenchmarks
         for (int i = 0; i < 3; i++) { _fast.BenchmarkEpoch(); _plain.BenchmarkEpoch(); }
     }
 
+    internal static TrainingSet Data(int structures)
+    {
+        var start = Xsf.Read(new StringReader(EmbeddedData.ReadText(EmbeddedData.SeedCluster25)), "struct_min_25.xsf").Positions;
+        var rng = new Random(42);
+        var ev = TersoffPotential.MlBop.CreateEvaluator();
+        var clusters = new List<Cluster>();
+        for (int c = 0; c < structures; c++)
+        {
+            var x = (double[])start.Clone();
+            for (int k = 0; k < x.Length; k++)
+                x[k] += 0.15 * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+            clusters.Add(new Cluster(x) { Energy = ev.Compute(x, Span<double>.Empty, Span<double>.Empty) });
+        }
+        return TrainingSet.FromClusters(ClusterBatch.FromClusters(clusters), DefaultSetups.Water26);
+    }
+
     [Benchmark(Baseline = true)]
     public EpochRecord EpochPlainNetworkPasses() => _plain.BenchmarkEpoch();
 
     [Benchmark]
     public EpochRecord Epoch() => _fast.BenchmarkEpoch();
+}
+
+/// <summary>
+/// CPU time of the calling thread per epoch (Linux /proc/thread-self/schedstat), single thread: a figure
+/// that other jobs on a shared machine inflate far less than wall time. 40 warm-up epochs, then 30 timed.
+/// Run: DOTNET_TieredCompilation=0 dotnet run -c Release --project bench/AlHpc.Bench -- trainer-cputime
+/// </summary>
+public static class TrainerCpuTime
+{
+    private static double ThreadCpuMs() => long.Parse(File.ReadAllText("/proc/thread-self/schedstat").Split(' ')[0]) / 1e6;
+
+    public static void Run()
+    {
+        Console.WriteLine("structures,batch,path,thread_cpu_ms_per_epoch");
+        foreach (int n in new[] { 180, 426 })
+        {
+            var set = TrainerBenchmarks.Data(n);
+            foreach (int batch in new[] { 32, 0 })
+                foreach (bool plain in new[] { false, true })
+                {
+                    using var s = LmTrainer.CreateSession(set, new TrainerOptions { BatchSize = batch, Threads = 1, Seed = 3 });
+                    s.UseReferencePath = plain;
+                    for (int i = 0; i < 40; i++) s.BenchmarkEpoch();
+                    int epochs = plain ? 10 : 30;
+                    double c0 = ThreadCpuMs();
+                    for (int i = 0; i < epochs; i++) s.BenchmarkEpoch();
+                    Console.WriteLine($"{n},{batch},{(plain ? "plain" : "fast")},{(ThreadCpuMs() - c0) / epochs:F2}");
+                }
+        }
+    }
 }

@@ -12,8 +12,8 @@ namespace AlHpc.OpenCL;
 public static class BatchEnergyEvaluators
 {
     /// <summary>
-    /// For a <see cref="TersoffPotential"/> on OpenCL: <see cref="OpenClTersoff"/>; for a potential that exposes an
-    /// <see cref="NnModel"/> (via <paramref name="nnModel"/>): <see cref="OpenClNnEvaluator"/>; otherwise (or on
+    /// For a <see cref="TersoffPotential"/> on OpenCL: <see cref="OpenClTersoff"/>; for an <see cref="NnPotential"/>
+    /// (or any potential with <paramref name="nnModel"/> given): <see cref="OpenClNnEvaluator"/>; otherwise (or on
     /// the CPU) <see cref="CpuBatchEnergyEvaluator"/>.
     /// </summary>
     public static IBatchEnergyEvaluator Create(IPotential potential, ResolvedDevice device, NnModel? nnModel = null, int maxDegreeOfParallelism = -1)
@@ -21,13 +21,9 @@ public static class BatchEnergyEvaluators
         if (device.Context is { } ctx)
         {
             if (potential is TersoffPotential t) return new OpenClTersoff(ctx, t.Parameters);
-            var model = nnModel ?? ModelOf(potential);
+            var model = nnModel ?? (potential as NnPotential)?.Model;
             if (model is not null) return new OpenClNnEvaluator(ctx, model);
         }
         return new CpuBatchEnergyEvaluator(potential, maxDegreeOfParallelism);
     }
-
-    /// <summary>An NnModel property of the potential (e.g. NnPotential.Model), found without a compile-time dependency.</summary>
-    private static NnModel? ModelOf(IPotential potential) =>
-        potential.GetType().GetProperty("Model")?.GetValue(potential) as NnModel;
 }

@@ -6,7 +6,7 @@ using AlHpc.Structures;
 
 namespace AlHpc.Cli.Commands;
 
-/// <summary>alhpc minimize FILE [--potential FILE.tersoff] [--fmax 1e-4] [--max-steps N] -o OUT</summary>
+/// <summary>alhpc minimize FILE [--potential FILE.tersoff | --model MODEL] [--fmax 1e-4] [--max-steps N] -o OUT</summary>
 public static class MinimizeCommand
 {
     public static Command Create()
@@ -24,6 +24,7 @@ public static class MinimizeCommand
         cmd.Options.Add(maxSteps);
         cmd.Options.Add(threads);
         cmd.Options.Add(output);
+        EnergyCommand.AddModelOptions(cmd, out var model);
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
             string inPath = pr.GetValue(input)!, outPath = pr.GetValue(output)!;
@@ -33,7 +34,7 @@ public static class MinimizeCommand
             if (steps < 1) throw new UsageException("--max-steps must be at least 1");
             if (nThreads == 0 || nThreads < -1) throw new UsageException("--threads must be -1 (all cores) or a positive number");
             StructureFile.FormatOf(outPath);
-            var pot = PotentialLoader.Load(pr.GetValue(potential));
+            var pot = PotentialLoader.Load(pr.GetValue(potential), model is null ? null : pr.GetValue(model));
             var clusters = StructureFile.Read(inPath).ToList();
             var results = new MinimizationResult[clusters.Count];
             using (var progress = new ConsoleProgress("minimize", clusters.Count, "structures"))

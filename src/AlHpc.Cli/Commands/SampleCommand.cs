@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using AlHpc.IO;
 using AlHpc.MonteCarlo;
+using AlHpc.Optimization;
 using AlHpc.Potentials;
 using AlHpc.Structures;
 
@@ -31,9 +32,10 @@ public static class SampleCommand
         var adjust = new Option<int>("--adjust-frequency") { Description = "Nested: cycles between ceiling updates (ceiling drops to the median of visited energies)", DefaultValueFactory = _ => 100 };
         var ceiling = new Option<double?>("--ceiling") { Description = "Nested: initial ceiling (eV per bead); default +infinity" };
         var potential = new Option<string?>("--potential", "-p") { Description = "LAMMPS pair_style tersoff file (single element); default: the embedded ML-BOP" };
+        var relax = new Option<bool>("--relax") { Description = "FIRE-minimize the start structure (max force 1e-3 eV/A, at most 10000 steps) before sampling" };
         var output = new Option<string>("--output", "-o") { Description = "Output trajectory (.xyz/.extxyz)", Required = true };
         cmd.Arguments.Add(method);
-        foreach (var o in new Option[] { size, start, temperature, cycles, equilibration, seed, every, maxStep, criterion, minDistance, adjust, ceiling, potential, output })
+        foreach (var o in new Option[] { size, start, temperature, cycles, equilibration, seed, every, maxStep, criterion, minDistance, adjust, ceiling, potential, relax, output })
             cmd.Options.Add(o);
 
         cmd.SetAction(pr => ExitCodes.Guard(() =>
@@ -60,29 +62,45 @@ public static class SampleCommand
             }
             else positions = ClusterBuilder.RandomConnected(n!.Value, s);
 
+            if (pr.GetValue(relax))
+            {
+                positions = (double[])positions.Clone();
+                var min = new Fire { ForceTolerance = 1e-3, MaxSteps = 10_000 }.Minimize(pot.CreateEvaluator(), positions);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"relaxed start: E = {min.Energy:F6} eV, max force {min.MaxForce:G3} eV/A after {min.Steps} steps{(min.Converged ? "" : " (not converged)")}"));
+            }
             var backend = pot.CreateMcBackend();
+            // Settings are validated when the sampler is built: a bad value is a usage error (exit 2).
+            Func<Action<Cluster>, Action<long, long>, McResult> run;
+            try
+            {
+                if (m == "metropolis")
+                {
+                    var sampler = new MetropolisSampler(new MetropolisSettings
+                    {
+                        TemperatureK = pr.GetValue(temperature), Cycles = c, EquilibrationCycles = pr.GetValue(equilibration),
+                        Seed = s, TrajectoryEvery = k, MaxStep = pr.GetValue(maxStep), CriterionDistance = pr.GetValue(criterion),
+                        MinPairDistance = pr.GetValue(minDistance),
+                    });
+                    run = (frame, prog) => sampler.Run(backend, positions, frame, prog);
+                }
+                else
+                {
+                    var sampler = new NestedSampler(new NestedSettings
+                    {
+                        Cycles = c, AdjustFrequency = pr.GetValue(adjust), InitialCeilingPerBead = pr.GetValue(ceiling) ?? double.PositiveInfinity,
+                        Seed = s, TrajectoryEvery = k, MaxStep = pr.GetValue(maxStep), CriterionDistance = pr.GetValue(criterion),
+                        MinPairDistance = pr.GetValue(minDistance),
+                    });
+                    run = (frame, prog) => sampler.Run(backend, positions, frame, prog);
+                }
+            }
+            catch (ArgumentOutOfRangeException e) { throw new UsageException($"bad option value: {e.Message}"); }
+
             using var writer = new ExtXyzWriter(outPath);
             McResult result;
             using (var progress = new ConsoleProgress($"sample {m}", c, "cycles"))
-            {
-                try
-                {
-                    result = m == "metropolis"
-                        ? new MetropolisSampler(new MetropolisSettings
-                        {
-                            TemperatureK = pr.GetValue(temperature), Cycles = c, EquilibrationCycles = pr.GetValue(equilibration),
-                            Seed = s, TrajectoryEvery = k, MaxStep = pr.GetValue(maxStep), CriterionDistance = pr.GetValue(criterion),
-                            MinPairDistance = pr.GetValue(minDistance),
-                        }).Run(backend, positions, writer.Write, progress.Report)
-                        : new NestedSampler(new NestedSettings
-                        {
-                            Cycles = c, AdjustFrequency = pr.GetValue(adjust), InitialCeilingPerBead = pr.GetValue(ceiling) ?? double.PositiveInfinity,
-                            Seed = s, TrajectoryEvery = k, MaxStep = pr.GetValue(maxStep), CriterionDistance = pr.GetValue(criterion),
-                            MinPairDistance = pr.GetValue(minDistance),
-                        }).Run(backend, positions, writer.Write, progress.Report);
-                }
-                catch (ArgumentOutOfRangeException e) { throw new UsageException($"bad option value: {e.Message}"); }
-            }
+                result = run(writer.Write, progress.Report);
             if (result.Status == McStatus.InvalidStart)
                 throw new InputFormatException(startFile ?? "--size", 0, result.Message!);
             if (result.Status != McStatus.Completed)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using AlHpc.OpenCL.Workloads;
 using System.Globalization;
 using AlHpc.Descriptors;
 using AlHpc.IO;
@@ -35,6 +36,7 @@ public static class TrainCommand
         var cmd = new Command("train", "Train the network on reference energies with Levenberg-Marquardt; keeps the network with the best held-out error.");
         foreach (var o in new Option[] { data, setup, epochs, batch, smallBatch, mu, holdout, forcesWeight, seed, init, earlyStop, threads, isolated, noAnchor, output, curve })
             cmd.Options.Add(o);
+        var device = DeviceOption.Add(cmd);
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
             var options = new TrainerOptions
@@ -77,6 +79,13 @@ public static class TrainCommand
             }
             var set = TrainingSet.FromClusters(ClusterBatch.FromClusters(clusters), descriptorSetup,
                 maxDegreeOfParallelism: options.Threads > 0 ? options.Threads : -1);
+
+            // --device opencl: Jacobian rows and residual predictions on the device (training data uploaded once)
+            using var dev = DeviceOption.Resolve(pr, device);
+            using var deviceJacobian = dev.Context is { } ctx
+                ? new OpenClJacobian(ctx, descriptorSetup, start?.Network ?? OpenClJacobian.Architecture(descriptorSetup.Count, options.HiddenLayers, options.HiddenActivation))
+                : null;
+            if (deviceJacobian != null) options = options with { JacobianBuilder = deviceJacobian };
 
             TrainingResult result;
             using (var progress = new ConsoleProgress("train", options.Epochs, "epochs"))

@@ -26,15 +26,21 @@ internal static class NetworkDefines
         return d.ToArray();
     }
 
-    /// <summary>The function table of descriptors.cl: 6 values per function (kind, eta, Rs, lambda, zeta, Rc).</summary>
+    /// <summary>
+    /// The function table of descriptors.cl (SF_W = 8 values per function): kind, eta, Rs, lambda, zeta, Rc,
+    /// 2^(1-zeta), integer zeta (pown) or -1.
+    /// </summary>
     public static double[] FunctionTable(DescriptorSetup setup)
     {
-        var t = new double[6 * setup.Count];
+        const int W = 8;
+        var t = new double[W * setup.Count];
         for (int f = 0; f < setup.Count; f++)
         {
             var s = setup.Functions[f];
-            t[6 * f] = (int)s.Kind; t[6 * f + 1] = s.Eta; t[6 * f + 2] = s.Rs;
-            t[6 * f + 3] = s.Lambda; t[6 * f + 4] = s.Zeta; t[6 * f + 5] = s.Rc;
+            t[W * f] = (int)s.Kind; t[W * f + 1] = s.Eta; t[W * f + 2] = s.Rs;
+            t[W * f + 3] = s.Lambda; t[W * f + 4] = s.Zeta; t[W * f + 5] = s.Rc;
+            t[W * f + 6] = Math.Pow(2.0, 1.0 - s.Zeta);
+            t[W * f + 7] = s.Kind == SymmetryFunctionKind.G5 && s.Zeta == Math.Floor(s.Zeta) && s.Zeta is >= 1 and <= 64 ? s.Zeta : -1;
         }
         return t;
     }

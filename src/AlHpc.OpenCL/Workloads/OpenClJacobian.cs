@@ -39,6 +39,16 @@ public sealed class OpenClJacobian : IJacobianBuilder
         _dummy = ctx.CreateBuffer(16);
     }
 
+    /// <summary>The trainer's fresh architecture: inputs, hidden layers with one activation, one linear output.</summary>
+    public static NeuralNetwork Architecture(int inputs, int[] hidden, Activation hiddenActivation)
+    {
+        int[] sizes = [inputs, .. hidden, 1];
+        var acts = new Activation[sizes.Length - 1];
+        for (int l = 0; l < acts.Length - 1; l++) acts[l] = hiddenActivation;
+        acts[^1] = Activation.Linear;
+        return new NeuralNetwork(sizes, acts);
+    }
+
     /// <summary>Rows of the last <see cref="Compute"/> (the Jacobian stays on the device for <see cref="ComputeNormalMatrix"/>).</summary>
     public int LastRowCount { get; private set; }
 
@@ -62,7 +72,8 @@ public sealed class OpenClJacobian : IJacobianBuilder
 
     public void Compute(NeuralNetwork net, ReadOnlySpan<int> rows, bool anchor, Span<double> predictions, Span<double> jacobian)
     {
-        if (net.WeightCount != _arch.WeightCount) throw new ArgumentException("network architecture differs");
+        if (!net.LayerSizes.SequenceEqual(_arch.LayerSizes) || !net.Activations.SequenceEqual(_arch.Activations))
+            throw new ArgumentException("network architecture differs from the one the Jacobian kernels were built for");
         int m = rows.Length, p = net.WeightCount;
         LastRowCount = m;
         if (m == 0) return;

@@ -183,7 +183,7 @@ public sealed class TrainingSettings
     public double EpochsPerStructure { get; set; }
 
     /// <summary>Speed option: stop a generation's training after this many epochs without a better held-out error (0 = off, the paper's setting).</summary>
-    public int EarlyStopEpochs { get; set; }
+    public int EarlyStopEpochs { get; set; } = 200;
 
     /// <summary>Lower bound of the epoch count when <see cref="EpochsPerStructure"/> is on.</summary>
     public int MinEpochs { get; set; } = 200;

@@ -8,6 +8,7 @@ using AlHpc.Network;
 using AlHpc.Potentials;
 using AlHpc.Reporting;
 using AlHpc.Structures;
+using AlHpc.TestSets;
 using AlHpc.Training;
 
 namespace AlHpc.ActiveLearning;
@@ -83,7 +84,6 @@ public static class DefaultComponents
 
     // ------------------------------------------------------------------ trainer + network
 
-#if HAVE_NN_POTENTIAL // TEMPORARY until NnPotential and ModelFile are on main
     /// <summary>A generation's network: an <see cref="NnModel"/> seen as a potential, saved with <see cref="ModelFile"/>.</summary>
     public sealed class NnLearnedModel(NnModel model) : ILearnedModel
     {
@@ -140,14 +140,6 @@ public static class DefaultComponents
         public ILearnedModel Load(string path) => new NnLearnedModel(ModelFile.Load(path));
     }
 
-#else
-    public sealed class NnTrainer(DescriptorSetup setup) : IModelTrainer
-    {
-        public DescriptorSetup Setup => setup;
-        public TrainingOutcome Train(IReadOnlyList<Cluster> pool, ILearnedModel? warmStart, TrainingSettings settings, int seed, CancellationToken cancel) => throw new NotImplementedException("NnPotential/ModelFile not merged yet");
-        public ILearnedModel Load(string path) => throw new NotImplementedException();
-    }
-#endif
 
     // ------------------------------------------------------------------ samplers
 
@@ -280,8 +272,9 @@ public static class DefaultComponents
                 {
                     if (reference is null)
                         throw new InputFormatException("configuration", 0, "monitor.file is required with an external-command oracle (or set monitor.size to 0)");
-                    set = MonitorSetGenerator.Generate(config.Monitor.Size, config.Monitor.MinMolecules, config.Monitor.MaxMolecules, reference,
-                        RunSeeds.For(config.Seed, 0, SeedPurpose.Monitor));
+                    var recipe = new TestSetRecipe { Count = config.Monitor.Size, MinSize = config.Monitor.MinMolecules, MaxSize = config.Monitor.MaxMolecules };
+                    var generated = TestSetGenerator.Generate(reference, recipe, (ulong)RunSeeds.For(config.Seed, 0, SeedPurpose.Monitor));
+                    set = Enumerable.Range(0, generated.Batch.ClusterCount).Select(generated.Batch.GetCluster).ToList();
                 }
                 ExtXyz.Write(path, set);
             }

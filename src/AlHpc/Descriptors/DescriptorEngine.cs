@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using AlHpc.Geometry;
 
 namespace AlHpc.Descriptors;
@@ -103,7 +104,7 @@ public sealed class DescriptorEngine
         _dense = unique && _nQ * _nA <= 2 * _nG5 + 8;
         _acc = new double[Math.Max(1, Math.Max(_nQ * _nA, _nG5))];
         _W = new double[Math.Max(1, _nQ * _nA)];
-        int vc = Vector<double>.Count;
+        int vc = Vector512.IsHardwareAccelerated ? 8 : Vector<double>.Count;
         _nExp = Math.Max(vc, (_nG2 + _nQ + vc - 1) / vc * vc);
         _args = new double[_nExp]; _exps = new double[_nExp];
         _fc = new double[_nCut]; _dfc = new double[_nCut];
@@ -325,8 +326,13 @@ public sealed class DescriptorEngine
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void ExpBatch(double[] args, double[] result)
     {
-        int vc = Vector<double>.Count;
-        if (Vector.IsHardwareAccelerated)
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var a = MemoryMarshal.Cast<double, Vector512<double>>(args.AsSpan());
+            var o = MemoryMarshal.Cast<double, Vector512<double>>(result.AsSpan());
+            for (int k = 0; k < a.Length; k++) o[k] = Vector512.Exp(a[k]);
+        }
+        else if (Vector.IsHardwareAccelerated)
         {
             var a = MemoryMarshal.Cast<double, Vector<double>>(args.AsSpan());
             var o = MemoryMarshal.Cast<double, Vector<double>>(result.AsSpan());
@@ -336,7 +342,6 @@ public sealed class DescriptorEngine
         {
             for (int k = 0; k < args.Length; k++) result[k] = Math.Exp(args[k]);
         }
-        _ = vc;
     }
 
     /// <summary>Angular terms A_a = 2^(1-zeta) (1 + lambda cos)^zeta and (when wanted) dA_a/dcos.</summary>
@@ -521,6 +526,16 @@ public sealed class DescriptorEngine
         var W = _W.AsSpan(0, nQ * nA);
         W.Clear();
         for (int t = 0; t < _nG5; t++) W[_g5Q[t] * nA + _g5A[t]] += gr[_g5Out[t]];
+        if (m <= 128)
+        {
+            unsafe
+            {
+                fixed (int* pidx = idx)
+                fixed (double* pdx = dx, pdy = dy, pdz = dz, pr = r, ph = h, pdh = dh, pW = W, pf = forces)
+                    TripletForcesFast(i, m, pidx, pdx, pdy, pdz, pr, ph, pdh, pW, pf);
+            }
+            return;
+        }
         for (int p1 = 0; p1 < m - 1; p1++)
         {
             double r1 = r[p1];
@@ -561,6 +576,76 @@ public sealed class DescriptorEngine
             }
             int j1 = idx[p1];
             forces[3 * j1] -= f1x; forces[3 * j1 + 1] -= f1y; forces[3 * j1 + 2] -= f1z;
+        }
+        forces[3 * i] += fix; forces[3 * i + 1] += fiy; forces[3 * i + 2] += fiz;
+    }
+    /// <summary>Pointer version of the triplet force loop (unit vectors precomputed per neighbour, no bounds checks).</summary>
+    private unsafe void TripletForcesFast(int i, int m, int* idx, double* dx, double* dy, double* dz, double* r,
+                                         double* h, double* dh, double* W, double* forces)
+    {
+        int nQ = _nQ, nA = _nA;
+        double rmax = _maxG5Rc;
+        double* ux = stackalloc double[m];
+        double* uy = stackalloc double[m];
+        double* uz = stackalloc double[m];
+        double* ir = stackalloc double[m];
+        for (int p = 0; p < m; p++)
+        {
+            double inv = 1.0 / r[p];
+            ir[p] = inv; ux[p] = dx[p] * inv; uy[p] = dy[p] * inv; uz[p] = dz[p] * inv;
+        }
+        double* A = stackalloc double[nA];
+        double* Ap = stackalloc double[nA];
+        double* tA = stackalloc double[nQ];
+        double* tAp = stackalloc double[nQ];
+        double fix = 0, fiy = 0, fiz = 0;
+        fixed (double* lam = _aLambda, coef = _aCoef, zeta = _aZeta)
+        fixed (int* iz = _aIntZeta)
+        {
+            for (int p1 = 0; p1 < m - 1; p1++)
+            {
+                if (!(r[p1] < rmax)) continue;
+                double u1x = ux[p1], u1y = uy[p1], u1z = uz[p1], ir1 = ir[p1];
+                double* h1 = h + p1 * nQ; double* dh1 = dh + p1 * nQ;
+                double f1x = 0, f1y = 0, f1z = 0;
+                for (int p2 = p1 + 1; p2 < m; p2++)
+                {
+                    if (!(r[p2] < rmax)) continue;
+                    double u2x = ux[p2], u2y = uy[p2], u2z = uz[p2], ir2 = ir[p2];
+                    double cos = Math.Clamp(u1x * u2x + u1y * u2y + u1z * u2z, -1.0, 1.0);
+                    for (int a = 0; a < nA; a++)
+                    {
+                        double b = 1.0 + lam[a] * cos;
+                        double pm1 = PowM1(b, iz[a], zeta[a]);
+                        A[a] = coef[a] * pm1 * b;
+                        Ap[a] = coef[a] * zeta[a] * lam[a] * pm1;
+                    }
+                    for (int q = 0; q < nQ; q++)
+                    {
+                        double ta = 0, tap = 0;
+                        double* wq = W + q * nA;
+                        for (int a = 0; a < nA; a++) { ta += wq[a] * A[a]; tap += wq[a] * Ap[a]; }
+                        tA[q] = ta; tAp[q] = tap;
+                    }
+                    double* h2 = h + p2 * nQ; double* dh2 = dh + p2 * nQ;
+                    double sc = 0, s1 = 0, s2 = 0;
+                    for (int q = 0; q < nQ; q++)
+                    {
+                        sc += tAp[q] * h1[q] * h2[q];
+                        s1 += tA[q] * dh1[q] * h2[q];
+                        s2 += tA[q] * h1[q] * dh2[q];
+                    }
+                    double a1 = sc * ir1, a2 = sc * ir2;
+                    double v1x = a1 * (u2x - cos * u1x) + s1 * u1x, v1y = a1 * (u2y - cos * u1y) + s1 * u1y, v1z = a1 * (u2z - cos * u1z) + s1 * u1z;
+                    double v2x = a2 * (u1x - cos * u2x) + s2 * u2x, v2y = a2 * (u1y - cos * u2y) + s2 * u2y, v2z = a2 * (u1z - cos * u2z) + s2 * u2z;
+                    f1x += v1x; f1y += v1y; f1z += v1z;
+                    double* fj2 = forces + 3 * idx[p2];
+                    fj2[0] -= v2x; fj2[1] -= v2y; fj2[2] -= v2z;
+                    fix += v1x + v2x; fiy += v1y + v2y; fiz += v1z + v2z;
+                }
+                double* fj1 = forces + 3 * idx[p1];
+                fj1[0] -= f1x; fj1[1] -= f1y; fj1[2] -= f1z;
+            }
         }
         forces[3 * i] += fix; forces[3 * i + 1] += fiy; forces[3 * i + 2] += fiz;
     }

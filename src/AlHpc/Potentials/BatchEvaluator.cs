@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using AlHpc.Structures;
 
 namespace AlHpc.Potentials;
@@ -6,11 +7,13 @@ namespace AlHpc.Potentials;
 /// Evaluates any <see cref="IPotential"/> over a <see cref="ClusterBatch"/> on all cores: clusters are grouped
 /// into chunks of similar total bead count, each worker thread owns one evaluator (its own workspace), and
 /// every cluster is computed by exactly the same code whatever the thread count, so results are bit-for-bit
-/// identical for any degree of parallelism. Units: eV, eV/A.
+/// identical for any degree of parallelism. Units: eV, eV/A. Evaluators are pooled in the instance, so reuse
+/// one BatchEvaluator for repeated calls (thread safe: concurrent calls draw different evaluators).
 /// </summary>
 public sealed class BatchEvaluator
 {
     private readonly IPotential _potential;
+    private readonly ConcurrentBag<IPotentialEvaluator> _pool = new(); // evaluators (and their grown buffers) reused across calls
 
     /// <param name="potential">The model.</param>
     /// <param name="maxDegreeOfParallelism">Worker threads; -1 (default) uses all cores, 1 runs serially on the caller.</param>
@@ -40,19 +43,23 @@ public sealed class BatchEvaluator
         long done = 0;
         if (MaxDegreeOfParallelism == 1)
         {
-            var ev = _potential.CreateEvaluator();
-            for (int c = 0; c < chunks.Length - 1; c++)
+            var ev = Rent();
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                RunChunk(ev, batch, chunks[c], chunks[c + 1], energies, forces);
-                done += chunks[c + 1] - chunks[c];
-                progress?.Invoke(done, nc);
+                for (int c = 0; c < chunks.Length - 1; c++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    RunChunk(ev, batch, chunks[c], chunks[c + 1], energies, forces);
+                    done += chunks[c + 1] - chunks[c];
+                    progress?.Invoke(done, nc);
+                }
             }
+            finally { _pool.Add(ev); }
             return;
         }
         var options = new ParallelOptions { MaxDegreeOfParallelism = MaxDegreeOfParallelism, CancellationToken = cancellationToken };
         Parallel.For(0, chunks.Length - 1, options,
-            () => _potential.CreateEvaluator(),
+            Rent,
             (c, _, ev) =>
             {
                 RunChunk(ev, batch, chunks[c], chunks[c + 1], energies, forces);
@@ -60,8 +67,10 @@ public sealed class BatchEvaluator
                 progress?.Invoke(d, nc);
                 return ev;
             },
-            _ => { });
+            _pool.Add);
     }
+
+    private IPotentialEvaluator Rent() => _pool.TryTake(out var ev) ? ev : _potential.CreateEvaluator();
 
     /// <summary>Labels the batch in place: fills batch.Energies and, when <paramref name="withForces"/>, batch.Forces (allocated if null).</summary>
     public void Label(ClusterBatch batch, bool withForces, Action<long, long>? progress = null, CancellationToken cancellationToken = default)

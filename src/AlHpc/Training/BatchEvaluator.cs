@@ -105,7 +105,27 @@ internal sealed class BatchEvaluator
             {
                 var row = w.AsSpan(woff + o * wstride, wstride);
                 var bias = new Vector<double>(row[nin]);
-                for (int v = 0; v < nv; v++)
+                int v = 0;
+                // four independent accumulators hide the add latency; every column sees the same operations
+                for (; v + 4 <= nv; v += 4)
+                {
+                    Vector<double> z0 = bias, z1 = bias, z2 = bias, z3 = bias;
+                    for (int i = 0; i < nin; i++)
+                    {
+                        var wi = new Vector<double>(row[i]);
+                        int b = i * rs + v;
+                        z0 += wi * prev[b];
+                        z1 += wi * prev[b + 1];
+                        z2 += wi * prev[b + 2];
+                        z3 += wi * prev[b + 3];
+                    }
+                    int t = o * rs + v;
+                    act[t] = Activate(f, z0, out var d0); der[t] = d0;
+                    act[t + 1] = Activate(f, z1, out var d1); der[t + 1] = d1;
+                    act[t + 2] = Activate(f, z2, out var d2); der[t + 2] = d2;
+                    act[t + 3] = Activate(f, z3, out var d3); der[t + 3] = d3;
+                }
+                for (; v < nv; v++)
                 {
                     var z = bias;
                     for (int i = 0; i < nin; i++) z += new Vector<double>(row[i]) * prev[i * rs + v];
@@ -144,7 +164,26 @@ internal sealed class BatchEvaluator
             var dprev = MemoryMarshal.Cast<double, Vector<double>>(_d[l - 1].AsSpan());
             for (int i = 0; i < nin; i++)
             {
-                for (int v = 0; v < nv; v++)
+                int v = 0;
+                for (; v + 4 <= nv; v += 4)
+                {
+                    Vector<double> a0 = Vector<double>.Zero, a1 = a0, a2 = a0, a3 = a0;
+                    for (int o = 0; o < nout; o++)
+                    {
+                        var wo = new Vector<double>(w[woff + o * wstride + i]);
+                        int b = o * rs + v;
+                        a0 += wo * delta[b];
+                        a1 += wo * delta[b + 1];
+                        a2 += wo * delta[b + 2];
+                        a3 += wo * delta[b + 3];
+                    }
+                    int t = i * rs + v;
+                    target[t] = a0 * dprev[t];
+                    target[t + 1] = a1 * dprev[t + 1];
+                    target[t + 2] = a2 * dprev[t + 2];
+                    target[t + 3] = a3 * dprev[t + 3];
+                }
+                for (; v < nv; v++)
                 {
                     var acc = Vector<double>.Zero;
                     for (int o = 0; o < nout; o++) acc += new Vector<double>(w[woff + o * wstride + i]) * delta[o * rs + v];
@@ -171,9 +210,12 @@ internal sealed class BatchEvaluator
                 for (int i = 0; i < nin; i++)
                 {
                     var pRow = prev.Slice(i * rs + v0, vc);
-                    var acc = Vector<double>.Zero;
-                    for (int v = 0; v < vc; v++) acc += dRow[v] * pRow[v];
-                    g[i] += coeff * Vector.Sum(acc);
+                    // two accumulators (even/odd vectors): the order depends only on the structure's size
+                    Vector<double> acc0 = Vector<double>.Zero, acc1 = Vector<double>.Zero;
+                    int v = 0;
+                    for (; v + 2 <= vc; v += 2) { acc0 += dRow[v] * pRow[v]; acc1 += dRow[v + 1] * pRow[v + 1]; }
+                    if (v < vc) acc0 += dRow[v] * pRow[v];
+                    g[i] += coeff * Vector.Sum(acc0 + acc1);
                 }
                 var bacc = Vector<double>.Zero;
                 for (int v = 0; v < vc; v++) bacc += dRow[v];

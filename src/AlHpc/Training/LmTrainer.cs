@@ -141,6 +141,7 @@ internal sealed class LmSession : IDisposable
     private readonly BatchEvaluator[] _evalsNet;
     private readonly BatchEvaluator[] _evalsTrial;
     private BatchEvaluator[] _evals = [];
+    private readonly double[] _pred = [];    // predictions from TrainerOptions.JacobianBuilder
 
     // current parallel job
     private int[] _jobRows = [];
@@ -226,6 +227,11 @@ internal sealed class LmSession : IDisposable
         _order = (int[])_train.Clone();
         _lm = new LevenbergMarquardt(Math.Max(1, _batch), _p, _threads);
         _chunkJob = RunChunk;
+        if (opt.JacobianBuilder is { } jb)
+        {
+            jb.SetData(set.Descriptors, set.Offsets, _f, _model.DescriptorMean, _model.DescriptorStd);
+            _pred = new double[Math.Max(_batch, Math.Max(_train.Length, _hold.Length))];
+        }
         int block = Math.Max(512, maxAtoms);
         _evalsNet = new BatchEvaluator[_threads];
         _evalsTrial = new BatchEvaluator[_threads];
@@ -456,6 +462,14 @@ internal sealed class LmSession : IDisposable
     private void RunJob(bool jacobian, int[] rows, int start, int count, NeuralNetwork net, double nn0, double[] output)
     {
         if (count == 0) return;
+        if (_opt.JacobianBuilder is { } jb)
+        {
+            // device path: predictions p_k (and rows de/dw) from the builder; residual e = y - p
+            var rowSpan = rows.AsSpan(start, count);
+            jb.Compute(net, rowSpan, _anchor, _pred.AsSpan(0, count), jacobian ? _jac.AsSpan(0, count * _p) : Span<double>.Empty);
+            for (int k = 0; k < count; k++) output[k] = _y[rowSpan[k]] - _pred[k];
+            return;
+        }
         _jobJacobian = jacobian;
         _jobRows = rows;
         _jobStart = start;

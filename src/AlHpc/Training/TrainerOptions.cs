@@ -65,6 +65,12 @@ public sealed record TrainerOptions
     /// <summary>Normal-equation form (default: the cheaper one per step).</summary>
     public LmForm Form { get; init; } = LmForm.Auto;
 
+    /// <summary>
+    /// Computes residual predictions and Jacobian rows instead of the built-in CPU passes when set (e.g. the
+    /// OpenCL AlHpc.OpenCL.Workloads.OpenClJacobian chosen by --device). Not owned: the caller disposes it.
+    /// </summary>
+    public IJacobianBuilder? JacobianBuilder { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> for a bad value and <see cref="NotSupportedException"/> for ForcesWeight &gt; 0.</summary>
     public void Validate()
     {

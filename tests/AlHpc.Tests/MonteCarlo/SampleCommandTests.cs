@@ -43,6 +43,19 @@ public class SampleCommandTests
     }
 
     [Fact]
+    public void RelaxedRandomStartIsLowerInEnergy()
+    {
+        var dir = TestPaths.NewTempDir();
+        string raw = Path.Combine(dir, "raw.xyz"), relaxed = Path.Combine(dir, "relaxed.xyz");
+        // 0 cycles, --every 0: the output is the (relaxed or not) start structure itself.
+        Assert.Equal(0, AlHpcCli.Run(["sample", "metropolis", "--size", "10", "--cycles", "0", "--every", "0", "-o", raw]));
+        Assert.Equal(0, AlHpcCli.Run(["sample", "metropolis", "--size", "10", "--cycles", "0", "--every", "0", "--relax", "-o", relaxed]));
+        double e0 = ExtXyz.Read(raw).Single().Energy!.Value, e1 = ExtXyz.Read(relaxed).Single().Energy!.Value;
+        Assert.True(e1 < e0 - 0.1, $"relaxation {e0} -> {e1} eV");
+        Assert.Equal(TersoffPotential.MlBop.CreateEvaluator().Compute(ExtXyz.Read(relaxed).Single().Positions, default, default), e1, 1e-9);
+    }
+
+    [Fact]
     public void BadUsageGivesExitCode2AndNoOutput()
     {
         var dir = TestPaths.NewTempDir();

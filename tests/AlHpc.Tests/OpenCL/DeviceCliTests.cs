@@ -128,3 +128,37 @@ public class DeviceCliTests(OpenClFixture fx) : IClassFixture<OpenClFixture>
         Assert.True(numbers > 4, "metrics should hold non-zero errors for a perturbed potential");
     }
 }
+
+/// <summary>`alhpc train --device opencl` and `alhpc energy --model --device opencl` reproduce the CPU runs.</summary>
+[Collection("cli")]
+public class DeviceCliTrainTests(OpenClFixture fx) : IClassFixture<OpenClFixture>
+{
+    [SkippableFact]
+    public void TrainAndNnEnergyOnOpenClGiveTheCpuResults()
+    {
+        fx.RequireOpenCl();
+        var dir = TestPaths.NewTempDir();
+        string data = TestPaths.Data("mlbop_lammps.extxyz");
+        string mCpu = Path.Combine(dir, "cpu.json"), mOcl = Path.Combine(dir, "ocl.json");
+        string[] common = ["train", "--data", data, "--epochs", "4", "--batch", "8", "--holdout", "0.2", "--seed", "2"];
+        Assert.Equal(0, AlHpcCli.Run([.. common, "--device", "cpu", "-o", mCpu]));
+        Assert.Equal(0, AlHpcCli.Run([.. common, "--device", "opencl", "-o", mOcl]));
+        var a = AlHpc.Network.ModelFile.Load(mCpu);
+        var b = AlHpc.Network.ModelFile.Load(mOcl);
+        Assert.Equal(a.Network.Weights.Length, b.Network.Weights.Length);
+        for (int i = 0; i < a.Network.Weights.Length; i++)
+            Assert.Equal(a.Network.Weights[i], b.Network.Weights[i], 1e-7 * Math.Max(1, Math.Abs(a.Network.Weights[i])));
+        Assert.Equal(a.EnergyShift, b.EnergyShift, 1e-9);
+
+        string eCpu = Path.Combine(dir, "e-cpu.xyz"), eOcl = Path.Combine(dir, "e-ocl.xyz");
+        Assert.Equal(0, AlHpcCli.Run(["energy", data, "--model", mCpu, "--forces", "--device", "cpu", "-o", eCpu]));
+        Assert.Equal(0, AlHpcCli.Run(["energy", data, "--model", mCpu, "--forces", "--device", "opencl", "-o", eOcl]));
+        var x = ExtXyz.Read(eCpu).ToList();
+        var y = ExtXyz.Read(eOcl).ToList();
+        for (int c = 0; c < x.Count; c++)
+        {
+            Assert.Equal(x[c].Energy!.Value, y[c].Energy!.Value, 1e-10);
+            for (int i = 0; i < x[c].Forces!.Length; i++) Assert.Equal(x[c].Forces![i], y[c].Forces![i], 1e-10);
+        }
+    }
+}

@@ -104,3 +104,30 @@ public sealed class OpenClChunkingTests(OpenClFixture fx) : IClassFixture<OpenCl
         Assert.Equal(f1, f2);
     }
 }
+
+/// <summary>The LM trainer with the OpenCL Jacobian builder follows the CPU trainer's path.</summary>
+public sealed class OpenClTrainerTests(OpenClFixture fx) : IClassFixture<OpenClFixture>
+{
+    [SkippableTheory]
+    [InlineData(true, 4)]
+    [InlineData(false, 0)]
+    public void TrainingWithOpenClJacobianMatchesCpu(bool anchor, int batch)
+    {
+        var ctx = fx.Context();
+        var set = AlHpc.Tests.Training.TrainerTestData.Make(24, 5, features: 26);
+        var opt = new AlHpc.Training.TrainerOptions { Epochs = 6, BatchSize = batch, Seed = 3, HiddenLayers = [10, 10], AnchorIsolatedAtom = anchor, Threads = 1 };
+        var cpu = AlHpc.Training.LmTrainer.Train(set, opt);
+        var net = new AlHpc.Network.NeuralNetwork([26, 10, 10, 1], [AlHpc.Network.Activation.Twist, AlHpc.Network.Activation.Twist, AlHpc.Network.Activation.Linear]);
+        using var jb = new AlHpc.OpenCL.Workloads.OpenClJacobian(ctx, set.Setup, net);
+        var ocl = AlHpc.Training.LmTrainer.Train(set, opt with { JacobianBuilder = jb });
+        Assert.Equal(cpu.Curve.Count, ocl.Curve.Count);
+        for (int e = 0; e < cpu.Curve.Count; e++)
+        {
+            Assert.Equal(cpu.Curve[e].TrainMae, ocl.Curve[e].TrainMae, 1e-6 * Math.Max(1, cpu.Curve[e].TrainMae));
+            Assert.Equal(cpu.Curve[e].Accepted, ocl.Curve[e].Accepted);
+        }
+        var w1 = cpu.Model.Network.Weights;
+        var w2 = ocl.Model.Network.Weights;
+        for (int i = 0; i < w1.Length; i++) Assert.Equal(w1[i], w2[i], 1e-7 * Math.Max(1, Math.Abs(w1[i])));
+    }
+}
