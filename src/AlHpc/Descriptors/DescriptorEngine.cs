@@ -381,6 +381,16 @@ public sealed class DescriptorEngine
         int nQ = _nQ, nA = _nA;
         double rmax = _maxG5Rc;
         double* A = stackalloc double[nA];
+        // unit vectors once per neighbour (stack for ordinary environments)
+        double* stackU = stackalloc double[3 * 128];
+        double* u = m <= 128 ? stackU : (double*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)(3 * m), sizeof(double));
+        try
+        {
+        for (int p = 0; p < m; p++)
+        {
+            double inv = 1.0 / r[p];
+            u[3 * p] = dx[p] * inv; u[3 * p + 1] = dy[p] * inv; u[3 * p + 2] = dz[p] * inv;
+        }
         fixed (double* lam = _aLambda, coef = _aCoef, zeta = _aZeta)
         fixed (int* iz = _aIntZeta)
         {
@@ -388,14 +398,13 @@ public sealed class DescriptorEngine
             {
                 double r1 = r[p1];
                 if (!(r1 < rmax)) continue;
-                double inv1 = 1.0 / r1;
-                double x1 = dx[p1] * inv1, y1 = dy[p1] * inv1, z1 = dz[p1] * inv1;
+                double x1 = u[3 * p1], y1 = u[3 * p1 + 1], z1 = u[3 * p1 + 2];
                 double* h1 = h + p1 * nQ;
                 for (int p2 = p1 + 1; p2 < m; p2++)
                 {
                     double r2 = r[p2];
                     if (!(r2 < rmax)) continue;
-                    double cos = (x1 * dx[p2] + y1 * dy[p2] + z1 * dz[p2]) / r2;
+                    double cos = x1 * u[3 * p2] + y1 * u[3 * p2 + 1] + z1 * u[3 * p2 + 2];
                     cos = Math.Clamp(cos, -1.0, 1.0);
                     for (int a = 0; a < nA; a++)
                     {
@@ -411,6 +420,11 @@ public sealed class DescriptorEngine
                     }
                 }
             }
+        }
+        }
+        finally
+        {
+            if (m > 128) System.Runtime.InteropServices.NativeMemory.Free(u);
         }
     }
 

@@ -196,6 +196,32 @@ public class DescriptorEngineTests
         }
     }
 
+    [Fact]
+    public void CompressedBlobWithManyNeighbours()
+    {
+        // 140 beads in a 2.2 A cube: every bead has > 128 neighbours (the heap-buffer paths)
+        int n = 140;
+        var rng = new Random(77);
+        var p = Enumerable.Range(0, 3 * n).Select(_ => 2.2 * rng.NextDouble()).ToArray();
+        var eng = new DescriptorEngine(Setup);
+        int nf = Setup.Count;
+        var v = new double[n * nf];
+        eng.ComputeValues(p, v);
+        Assert.True(eng.Neighbours.CountOf(0) > 128);
+        AssertClose(ReferenceDescriptors.Compute(Setup, p), v, 1e-12);
+        var grad = Enumerable.Range(0, n * nf).Select(_ => rng.NextDouble() - 0.5).ToArray();
+        var f = new double[3 * n];
+        eng.AccumulateForces(grad, f);
+        var d = eng.ComputeWithDerivatives(p, v);
+        var expect = new double[3 * n];
+        for (int i = 0; i < n; i++)
+            for (int e = d.Start[i]; e < d.Start[i + 1]; e++)
+                for (int k = 0; k < nf; k++)
+                    for (int c = 0; c < 3; c++)
+                        expect[3 * d.Index[e] + c] -= grad[i * nf + k] * d.Entry(e)[k * 3 + c];
+        AssertClose(expect, f, 1e-10);
+    }
+
     private static double[] Mul(double[,] m, double[] x) =>
         [m[0, 0] * x[0] + m[0, 1] * x[1] + m[0, 2] * x[2], m[1, 0] * x[0] + m[1, 1] * x[1] + m[1, 2] * x[2], m[2, 0] * x[0] + m[2, 1] * x[1] + m[2, 2] * x[2]];
 
