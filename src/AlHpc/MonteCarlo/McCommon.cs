@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
+using AlHpc.Potentials;
 using AlHpc.Structures;
 
 namespace AlHpc.MonteCarlo;
@@ -14,6 +16,51 @@ public enum McStatus
     NonFiniteStartEnergy = 2,
     /// <summary>A periodic full recompute (resync) gave a non-finite energy: the run stopped there.</summary>
     NonFiniteEnergy = 3,
+}
+
+/// <summary>
+/// Settings both samplers share (units: A). A trial move displaces one bead by a uniform vector of the cube
+/// [-s, s]^3; the step s is tuned towards <see cref="TargetAcceptance"/> (see each sampler for when).
+/// </summary>
+public abstract record McSettings
+{
+    /// <summary>Initial maximum displacement s (A) per coordinate.</summary>
+    public double MaxStep { get; init; } = 0.3;
+    /// <summary>Acceptance ratio the step is tuned towards.</summary>
+    public double TargetAcceptance { get; init; } = 0.5;
+    /// <summary>Cycles between step updates.</summary>
+    public int TuneInterval { get; init; } = 10;
+    /// <summary>Lower bound of the tuned step (A).</summary>
+    public double MinStep { get; init; } = 1e-3;
+    /// <summary>Upper bound of the tuned step (A); null: the criterion distance.</summary>
+    public double? MaxStepLimit { get; init; }
+    /// <summary>A frame every this many cycles (0: none).</summary>
+    public int TrajectoryEvery { get; init; } = 50;
+    /// <summary>Seed of the random stream; the same seed, start and backend give a bit-identical run.</summary>
+    public ulong Seed { get; init; } = 1;
+    /// <summary>Stillinger bond distance (A).</summary>
+    public double CriterionDistance { get; init; } = 4.0;
+    /// <summary>Hard-core overlap distance (A): moves bringing two beads closer are rejected (0: off). A guard
+    /// for poor networks whose energy may fall without bound as beads merge (and which a falling nested
+    /// ceiling would otherwise chase).</summary>
+    public double MinPairDistance { get; init; } = 1.0;
+    /// <summary>Every this many cycles the backend is reset (full recompute) to stop round-off drift of the
+    /// incremental energy (0: never).</summary>
+    public int ResyncEvery { get; init; } = 100;
+
+    private protected void ValidateCommon(int cycles)
+    {
+        if (cycles < 0) throw new ArgumentOutOfRangeException(nameof(cycles), "cycles must be >= 0");
+        if (!(MaxStep > 0) || !double.IsFinite(MaxStep)) throw new ArgumentOutOfRangeException(nameof(MaxStep), "the max step must be a positive finite number of Angstrom");
+        if (TrajectoryEvery < 0) throw new ArgumentOutOfRangeException(nameof(TrajectoryEvery), "trajectory interval must be >= 0 (0: no frames)");
+        if (!(CriterionDistance > 0) || !double.IsFinite(CriterionDistance)) throw new ArgumentOutOfRangeException(nameof(CriterionDistance), "the criterion distance must be positive");
+        if (!(MinPairDistance >= 0) || MinPairDistance >= CriterionDistance) throw new ArgumentOutOfRangeException(nameof(MinPairDistance), "the overlap distance must be >= 0 and below the criterion distance");
+        if (ResyncEvery < 0) throw new ArgumentOutOfRangeException(nameof(ResyncEvery));
+        if (!(TargetAcceptance > 0 && TargetAcceptance < 1)) throw new ArgumentOutOfRangeException(nameof(TargetAcceptance), "target acceptance must be in (0, 1)");
+        if (TuneInterval <= 0) throw new ArgumentOutOfRangeException(nameof(TuneInterval));
+        if (!(MinStep > 0)) throw new ArgumentOutOfRangeException(nameof(MinStep));
+        if (MaxStepLimit is { } m && !(m >= MinStep)) throw new ArgumentOutOfRangeException(nameof(MaxStepLimit));
+    }
 }
 
 /// <summary>What every sampler reports (units eV, A).</summary>
@@ -66,16 +113,51 @@ internal static class McShared
         return c;
     }
 
-    internal static void ValidateCommon(int cycles, double maxStep, int every, double criterion, double minPair, int resync, double target, int tuneInterval)
+    /// <summary>
+    /// Resets the criterion and the backend to the start structure. Null when the run can start (then
+    /// <paramref name="energy"/> is its energy, eV); otherwise why not (<paramref name="energy"/> NaN or the non-finite value).
+    /// </summary>
+    internal static (McStatus Status, string Message)? Start(ClusterCriterion criterion, IMcEnergyBackend backend, ReadOnlySpan<double> start, out double energy)
     {
-        if (cycles < 0) throw new ArgumentOutOfRangeException(nameof(cycles), "cycles must be >= 0");
-        if (!(maxStep > 0) || !double.IsFinite(maxStep)) throw new ArgumentOutOfRangeException(nameof(maxStep), "the max step must be a positive finite number of Angstrom");
-        if (every < 0) throw new ArgumentOutOfRangeException(nameof(every), "trajectory interval must be >= 0 (0: no frames)");
-        if (!(criterion > 0) || !double.IsFinite(criterion)) throw new ArgumentOutOfRangeException(nameof(criterion), "the criterion distance must be positive");
-        if (!(minPair >= 0) || minPair >= criterion) throw new ArgumentOutOfRangeException(nameof(minPair), "the overlap distance must be >= 0 and below the criterion distance");
-        if (resync < 0) throw new ArgumentOutOfRangeException(nameof(resync));
-        if (!(target > 0 && target < 1)) throw new ArgumentOutOfRangeException(nameof(target), "target acceptance must be in (0, 1)");
-        if (tuneInterval <= 0) throw new ArgumentOutOfRangeException(nameof(tuneInterval));
+        energy = double.NaN;
+        var check = criterion.Reset(start);
+        if (check != CriterionResult.Ok)
+            return (McStatus.InvalidStart, check == CriterionResult.Overlap
+                ? $"start structure has beads closer than {criterion.MinDistance} A"
+                : $"start structure is not one cluster (criterion {criterion.Distance} A)");
+        energy = backend.Reset(start);
+        if (!double.IsFinite(energy))
+            return (McStatus.NonFiniteStartEnergy, $"the backend gives a non-finite energy ({energy}) for the start structure");
+        return null;
+    }
+
+    /// <summary>
+    /// A trial single-bead move: picks bead k uniformly among <paramref name="n"/> and displaces it by a uniform
+    /// vector of the cube [-step, step]^3 (A). Returns k; the new position is (x, y, z).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int Displace(ref McRandom rng, ReadOnlySpan<double> positions, int n, double step, out double x, out double y, out double z)
+    {
+        int k = rng.NextInt(n);
+        x = positions[3 * k] + step * (2 * rng.NextDouble() - 1);
+        y = positions[3 * k + 1] + step * (2 * rng.NextDouble() - 1);
+        z = positions[3 * k + 2] + step * (2 * rng.NextDouble() - 1);
+        return k;
+    }
+
+    /// <summary>
+    /// Periodic full recompute of the backend (stops round-off drift of the incremental energy): records the
+    /// drift and a new lowest energy. Returns null, or the reason the run must stop (a non-finite energy).
+    /// </summary>
+    internal static string? Resync(IMcEnergyBackend backend, double[] scratch, long cycle, ref double maxDrift, ref double lowest, double[] lowestPositions)
+    {
+        backend.Positions.CopyTo(scratch);
+        double incremental = backend.TotalEnergy;
+        double full = backend.Reset(scratch);
+        if (!double.IsFinite(full)) return $"full recompute at cycle {cycle} gave a non-finite energy ({full})";
+        maxDrift = Math.Max(maxDrift, Math.Abs(full - incremental));
+        if (full < lowest) { lowest = full; scratch.CopyTo(lowestPositions, 0); }
+        return null;
     }
 
     /// <summary>Step-size update towards a target acceptance: step *= exp(ratio - target), clamped.</summary>

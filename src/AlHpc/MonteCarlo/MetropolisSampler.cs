@@ -8,49 +8,26 @@ namespace AlHpc.MonteCarlo;
 /// Settings of <see cref="MetropolisSampler"/> (units: K, A). Defaults follow the seed paper's sampling
 /// step (5000 cycles at 300 K) and the Stillinger criterion of 4.0 A; see docs/montecarlo.md.
 /// </summary>
-public sealed record MetropolisSettings
+public sealed record MetropolisSettings : McSettings
 {
     /// <summary>Temperature (K).</summary>
     public double TemperatureK { get; init; } = 300;
     /// <summary>Total cycles, equilibration included. A cycle is N trial single-bead moves for N beads.</summary>
     public int Cycles { get; init; } = 5000;
-    /// <summary>The first cycles of <see cref="Cycles"/> in which the step is tuned; null: Cycles / 10.
-    /// Production (the rest) uses the frozen step, so detailed balance holds there.</summary>
+    /// <summary>The first cycles of <see cref="Cycles"/> in which the step is tuned (towards
+    /// <see cref="McSettings.TargetAcceptance"/>); null: Cycles / 10. Production (the rest) uses the frozen
+    /// step, so detailed balance holds there.</summary>
     public int? EquilibrationCycles { get; init; }
-    /// <summary>Initial maximum displacement (A) per coordinate: a trial move adds a uniform vector of the cube [-s, s]^3.</summary>
-    public double MaxStep { get; init; } = 0.3;
-    /// <summary>Acceptance ratio the step is tuned towards during equilibration.</summary>
-    public double TargetAcceptance { get; init; } = 0.5;
-    /// <summary>Cycles between step updates during equilibration.</summary>
-    public int TuneInterval { get; init; } = 10;
-    /// <summary>Lower bound of the tuned step (A).</summary>
-    public double MinStep { get; init; } = 1e-3;
-    /// <summary>Upper bound of the tuned step (A); null: the criterion distance.</summary>
-    public double? MaxStepLimit { get; init; }
-    /// <summary>A frame every this many cycles (0: none).</summary>
-    public int TrajectoryEvery { get; init; } = 50;
     /// <summary>Also emit frames during equilibration (default: production only).</summary>
     public bool RecordEquilibration { get; init; }
-    /// <summary>Seed of the random stream; the same seed, start and backend give a bit-identical run.</summary>
-    public ulong Seed { get; init; } = 1;
-    /// <summary>Stillinger bond distance (A).</summary>
-    public double CriterionDistance { get; init; } = 4.0;
-    /// <summary>Hard-core overlap distance (A): moves bringing two beads closer are rejected (0: off).
-    /// A guard for poor networks whose energy may fall without bound as beads merge.</summary>
-    public double MinPairDistance { get; init; } = 1.0;
-    /// <summary>Every this many cycles the backend is reset (full recompute) to stop round-off drift of the
-    /// incremental energy (0: never).</summary>
-    public int ResyncEvery { get; init; } = 100;
 
     internal int Equilibration => Math.Min(Cycles, EquilibrationCycles ?? Cycles / 10);
 
     internal void Validate()
     {
         if (!(TemperatureK > 0) || !double.IsFinite(TemperatureK)) throw new ArgumentOutOfRangeException(nameof(TemperatureK), "temperature must be a positive number of K");
-        McShared.ValidateCommon(Cycles, MaxStep, TrajectoryEvery, CriterionDistance, MinPairDistance, ResyncEvery, TargetAcceptance, TuneInterval);
+        ValidateCommon(Cycles);
         if (EquilibrationCycles is < 0) throw new ArgumentOutOfRangeException(nameof(EquilibrationCycles));
-        if (!(MinStep > 0)) throw new ArgumentOutOfRangeException(nameof(MinStep));
-        if (MaxStepLimit is { } m && !(m >= MinStep)) throw new ArgumentOutOfRangeException(nameof(MaxStepLimit));
     }
 }
 
@@ -108,21 +85,10 @@ public sealed class MetropolisSampler
         int n = start.Length / 3;
         if (start.Length % 3 != 0 || n == 0) throw new ArgumentException("start must hold at least one bead (flat x,y,z)", nameof(start));
         var criterion = new ClusterCriterion(s.CriterionDistance, s.MinPairDistance);
-        var startCheck = criterion.Reset(start);
-        if (startCheck != CriterionResult.Ok)
+        if (McShared.Start(criterion, backend, start, out double energy) is { } bad)
             return new MetropolisResult
             {
-                Status = McStatus.InvalidStart,
-                Message = startCheck == CriterionResult.Overlap
-                    ? $"start structure has beads closer than {s.MinPairDistance} A"
-                    : $"start structure is not one cluster (criterion {s.CriterionDistance} A)",
-                FinalPositions = start.ToArray(), FinalEnergy = double.NaN, LowestEnergy = double.NaN, FinalMaxStep = s.MaxStep,
-            };
-        double energy = backend.Reset(start);
-        if (!double.IsFinite(energy))
-            return new MetropolisResult
-            {
-                Status = McStatus.NonFiniteStartEnergy, Message = $"the backend gives a non-finite energy ({energy}) for the start structure",
+                Status = bad.Status, Message = bad.Message,
                 FinalPositions = start.ToArray(), FinalEnergy = energy, LowestEnergy = double.NaN, FinalMaxStep = s.MaxStep,
             };
 
@@ -149,11 +115,7 @@ public sealed class MetropolisSampler
             long att = 0, acc = 0;
             for (int m = 0; m < n; m++)
             {
-                int k = rng.NextInt(n);
-                var pos = backend.Positions;
-                double x = pos[3 * k] + step * (2 * rng.NextDouble() - 1);
-                double y = pos[3 * k + 1] + step * (2 * rng.NextDouble() - 1);
-                double z = pos[3 * k + 2] + step * (2 * rng.NextDouble() - 1);
+                int k = McShared.Displace(ref rng, backend.Positions, n, step, out double x, out double y, out double z);
                 att++;
                 var c = criterion.CheckMove(k, x, y, z);
                 if (c != CriterionResult.Ok)
@@ -184,19 +146,12 @@ public sealed class MetropolisSampler
             }
             else { attProd += att; accProd += acc; }
 
-            if (s.ResyncEvery > 0 && cycle % s.ResyncEvery == 0)
+            if (s.ResyncEvery > 0 && cycle % s.ResyncEvery == 0
+                && McShared.Resync(backend, scratch, cycle, ref maxDrift, ref lowest, lowestPos) is { } resyncError)
             {
-                backend.Positions.CopyTo(scratch);
-                double incremental = backend.TotalEnergy;
-                double full = backend.Reset(scratch);
-                if (!double.IsFinite(full))
-                {
-                    status = McStatus.NonFiniteEnergy;
-                    message = $"full recompute at cycle {cycle} gave a non-finite energy ({full})";
-                    break;
-                }
-                maxDrift = Math.Max(maxDrift, Math.Abs(full - incremental));
-                if (full < lowest) { lowest = full; scratch.CopyTo(lowestPos, 0); }
+                status = McStatus.NonFiniteEnergy;
+                message = resyncError;
+                break;
             }
 
             double e = backend.TotalEnergy;

@@ -7,7 +7,7 @@ namespace AlHpc.MonteCarlo;
 /// <summary>
 /// Settings of <see cref="NestedSampler"/> (units eV per bead, A). See docs/montecarlo.md for the rules.
 /// </summary>
-public sealed record NestedSettings
+public sealed record NestedSettings : McSettings
 {
     /// <summary>Total cycles. A cycle is N trial single-bead moves for N beads.</summary>
     public int Cycles { get; init; } = 5000;
@@ -20,39 +20,16 @@ public sealed record NestedSettings
     /// <summary>Initial ceiling (eV per bead). Default +infinity: the walker starts as a random walk among
     /// connected configurations and the ceiling falls from there.</summary>
     public double InitialCeilingPerBead { get; init; } = double.PositiveInfinity;
-    /// <summary>Initial maximum displacement (A) per coordinate (uniform in the cube [-s, s]^3).</summary>
-    public double MaxStep { get; init; } = 0.3;
-    /// <summary>Tune the step towards <see cref="TargetAcceptance"/> throughout the run (nested sampling here
-    /// explores; it does not sample a canonical ensemble, so there is no detailed balance to keep).</summary>
+    /// <summary>Tune the step towards <see cref="McSettings.TargetAcceptance"/> throughout the run (nested
+    /// sampling here explores; it does not sample a canonical ensemble, so there is no detailed balance to keep).</summary>
     public bool TuneStep { get; init; } = true;
-    /// <summary>Acceptance ratio the step is tuned towards.</summary>
-    public double TargetAcceptance { get; init; } = 0.5;
-    /// <summary>Cycles between step updates.</summary>
-    public int TuneInterval { get; init; } = 10;
-    /// <summary>Lower bound of the tuned step (A).</summary>
-    public double MinStep { get; init; } = 1e-3;
-    /// <summary>Upper bound of the tuned step (A); null: the criterion distance.</summary>
-    public double? MaxStepLimit { get; init; }
-    /// <summary>A frame every this many cycles (0: none).</summary>
-    public int TrajectoryEvery { get; init; } = 50;
-    /// <summary>Seed of the random stream.</summary>
-    public ulong Seed { get; init; } = 1;
-    /// <summary>Stillinger bond distance (A).</summary>
-    public double CriterionDistance { get; init; } = 4.0;
-    /// <summary>Hard-core overlap distance (A) (0: off). Guards against a poor network's collapse holes,
-    /// which a falling ceiling would otherwise chase.</summary>
-    public double MinPairDistance { get; init; } = 1.0;
-    /// <summary>Full recompute of the backend every this many cycles (0: never).</summary>
-    public int ResyncEvery { get; init; } = 100;
 
     internal void Validate()
     {
-        McShared.ValidateCommon(Cycles, MaxStep, TrajectoryEvery, CriterionDistance, MinPairDistance, ResyncEvery, TargetAcceptance, TuneInterval);
+        ValidateCommon(Cycles);
         if (AdjustFrequency <= 0) throw new ArgumentOutOfRangeException(nameof(AdjustFrequency), "adjust frequency must be >= 1 cycle");
         if (HistogramBins < 0) throw new ArgumentOutOfRangeException(nameof(HistogramBins));
         if (double.IsNaN(InitialCeilingPerBead) || double.IsNegativeInfinity(InitialCeilingPerBead)) throw new ArgumentOutOfRangeException(nameof(InitialCeilingPerBead), "initial ceiling must be a number or +infinity");
-        if (!(MinStep > 0)) throw new ArgumentOutOfRangeException(nameof(MinStep));
-        if (MaxStepLimit is { } m && !(m >= MinStep)) throw new ArgumentOutOfRangeException(nameof(MaxStepLimit));
     }
 }
 
@@ -108,14 +85,8 @@ public sealed class NestedSampler
         int n = start.Length / 3;
         if (start.Length % 3 != 0 || n == 0) throw new ArgumentException("start must hold at least one bead (flat x,y,z)", nameof(start));
         var criterion = new ClusterCriterion(s.CriterionDistance, s.MinPairDistance);
-        var startCheck = criterion.Reset(start);
-        if (startCheck != CriterionResult.Ok)
-            return Failed(McStatus.InvalidStart, startCheck == CriterionResult.Overlap
-                ? $"start structure has beads closer than {s.MinPairDistance} A"
-                : $"start structure is not one cluster (criterion {s.CriterionDistance} A)", start, double.NaN);
-        double energy = backend.Reset(start);
-        if (!double.IsFinite(energy))
-            return Failed(McStatus.NonFiniteStartEnergy, $"the backend gives a non-finite energy ({energy}) for the start structure", start, energy);
+        if (McShared.Start(criterion, backend, start, out double energy) is { } bad)
+            return Failed(bad.Status, bad.Message, start, energy);
 
         var rng = new McRandom(s.Seed);
         double invN = 1.0 / n;
@@ -140,11 +111,7 @@ public sealed class NestedSampler
             cancellation.ThrowIfCancellationRequested();
             for (int m = 0; m < n; m++)
             {
-                int k = rng.NextInt(n);
-                var pos = backend.Positions;
-                double x = pos[3 * k] + step * (2 * rng.NextDouble() - 1);
-                double y = pos[3 * k + 1] + step * (2 * rng.NextDouble() - 1);
-                double z = pos[3 * k + 2] + step * (2 * rng.NextDouble() - 1);
+                int k = McShared.Displace(ref rng, backend.Positions, n, step, out double x, out double y, out double z);
                 attempts++; winAtt++;
                 double e = backend.TotalEnergy;
                 bool isAbove = !(e * invN < ceiling);
@@ -179,19 +146,12 @@ public sealed class NestedSampler
                 winAtt = winAcc = 0;
             }
 
-            if (s.ResyncEvery > 0 && cycle % s.ResyncEvery == 0)
+            if (s.ResyncEvery > 0 && cycle % s.ResyncEvery == 0
+                && McShared.Resync(backend, scratch, cycle, ref maxDrift, ref lowest, lowestPos) is { } resyncError)
             {
-                backend.Positions.CopyTo(scratch);
-                double incremental = backend.TotalEnergy;
-                double full = backend.Reset(scratch);
-                if (!double.IsFinite(full))
-                {
-                    status = McStatus.NonFiniteEnergy;
-                    message = $"full recompute at cycle {cycle} gave a non-finite energy ({full})";
-                    break;
-                }
-                maxDrift = Math.Max(maxDrift, Math.Abs(full - incremental));
-                if (full < lowest) { lowest = full; scratch.CopyTo(lowestPos, 0); }
+                status = McStatus.NonFiniteEnergy;
+                message = resyncError;
+                break;
             }
 
             if (cycle % s.AdjustFrequency == 0)
