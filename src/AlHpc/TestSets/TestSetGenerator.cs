@@ -11,7 +11,7 @@ namespace AlHpc.TestSets;
 /// <para>
 /// The set is cut into independent chains of <see cref="SnapshotsPerChain"/> snapshots each. Chain i has
 /// size MinSize + (i mod (MaxSize - MinSize + 1)), so every size gets the same number of clusters (up to
-/// one chain). A chain is a Metropolis run at a temperature drawn uniformly from
+/// one chain); a set with fewer chains than sizes spreads its chains evenly over the range. A chain is a Metropolis run at a temperature drawn uniformly from
 /// [<see cref="MinTemperatureK"/>, <see cref="MaxTemperatureK"/>] or, with probability
 /// <see cref="NestedFraction"/>, a nested-sampling walker (high-energy structures on the way down from a
 /// random start). Each snapshot is labelled with the reference energy and forces.
@@ -160,9 +160,12 @@ public static class TestSetGenerator
             bool nested = rng.NextDouble() < recipe.NestedFraction;
             double t = recipe.MinTemperatureK + (recipe.MaxTemperatureK - recipe.MinTemperatureK) * rng.NextDouble();
             int snaps = Math.Min(recipe.SnapshotsPerChain, recipe.Count - first);
-            int size = recipe.MinSize + i % range;
+            // Every size once per round of `range` chains; with fewer chains than sizes, one round spread evenly
+            // over the whole range (so a small set still spans MinSize..MaxSize).
+            int size = chains >= range ? recipe.MinSize + i % range : recipe.MinSize + (int)((2L * i + 1) * range / (2L * chains));
+            int round = chains >= range ? i / range : i;
             // Nested walkers always start from a random (open, high-energy) structure: they sample the way down.
-            bool compact = !nested && recipe.Start switch { "compact" => true, "random" => false, _ => (i / range) % 2 == 0 };
+            bool compact = !nested && recipe.Start switch { "compact" => true, "random" => false, _ => round % 2 == 0 };
             plan[i] = new ChainPlan(i, first, snaps, size, nested, nested ? double.NaN : t, chainSeed, compact);
             first += snaps;
         }

@@ -55,6 +55,25 @@ public class TestSetGeneratorTests
     }
 
     [Fact]
+    public void Plan_WithFewerChainsThanSizes_SpansTheWholeRange()
+    {
+        // 1,000 clusters in chains of 10 over sizes 1-200 (the active-learning monitoring set): 100 chains
+        var plan = TestSetGenerator.Plan(new TestSetRecipe { Count = 1000, MinSize = 1, MaxSize = 200 }, 5);
+        Assert.Equal(100, plan.Length);
+        var sizes = plan.Select(p => p.Size).ToArray();
+        Assert.Equal(sizes.Distinct().Count(), sizes.Length);
+        Assert.True(sizes.Min() <= 2 && sizes.Max() >= 199, $"sizes {sizes.Min()}-{sizes.Max()}");
+        Assert.All(sizes.Zip(sizes.Skip(1)), p => Assert.Equal(2, p.Second - p.First)); // evenly spread
+        // Metropolis chains alternate compact and random starts
+        var metropolis = plan.Where(p => !p.Nested).ToArray();
+        Assert.Contains(metropolis, p => p.CompactStart);
+        Assert.Contains(metropolis, p => !p.CompactStart);
+        // a set with at least one chain per size keeps cycling through the sizes
+        var big = TestSetGenerator.Plan(new TestSetRecipe { Count = 4000, MinSize = 1, MaxSize = 200 }, 5);
+        Assert.Equal(Enumerable.Range(1, 200).Concat(Enumerable.Range(1, 200)), big.Select(p => p.Size));
+    }
+
+    [Fact]
     public void CompactStart_IsAConnectedDiamondFragment()
     {
         foreach (int n in new[] { 1, 2, 3, 17, 200 })
