@@ -111,13 +111,14 @@ public sealed class ActiveLearningConfig
         Check(Pos(Oracle.TimeoutSeconds), "oracle.timeoutSeconds must be > 0");
 
         Check(Training.Epochs >= 1, "training.epochs must be >= 1");
-        Check(Training.BatchSize >= 1, "training.batchSize must be >= 1");
-        Check(Training.SmallPoolBatchSize >= 1, "training.smallPoolBatchSize must be >= 1");
+        Check(Training.BatchSize >= 0, "training.batchSize must be >= 0 (0: full batch)");
+        Check(Training.SmallPoolBatchSize >= 0, "training.smallPoolBatchSize must be >= 0 (0: full batch)");
         Check(Pos(Training.Mu), "training.mu must be > 0");
         Check(Training.HoldoutFraction >= 0 && Training.HoldoutFraction < 1, "training.holdoutFraction must be in [0, 1)");
         Check(Training.MinEpochs >= 1, "training.minEpochs must be >= 1");
         Check(Training.EpochsPerStructure >= 0, "training.epochsPerStructure must be >= 0");
         Check(Training.EarlyStopEpochs >= 0, "training.earlyStopEpochs must be >= 0 (0: off)");
+        Check(Training.SelectionErrorCapMeV is null or > 0, "training.selectionErrorCapMeV must be > 0 (null: plain MAE)");
 
         foreach (var (name, cycles, frames) in new[] { ("metropolis", Sampling.Metropolis.Cycles, Sampling.Metropolis.Frames), ("nested", Sampling.Nested.Cycles, Sampling.Nested.Frames) })
         {
@@ -188,10 +189,10 @@ public sealed class TrainingSettings
     /// <summary>Lower bound of the epoch count when <see cref="EpochsPerStructure"/> is on.</summary>
     public int MinEpochs { get; set; } = 200;
 
-    /// <summary>Batch size once the training part of the pool holds at least this many structures (paper: 32).</summary>
+    /// <summary>Batch size once the training part of the pool holds at least this many structures (paper: 32); 0: full batch.</summary>
     public int BatchSize { get; set; } = 32;
 
-    /// <summary>Batch size while the pool is smaller (paper: 1).</summary>
+    /// <summary>Batch size while the pool is smaller (paper: 1); 0: full batch.</summary>
     public int SmallPoolBatchSize { get; set; } = 1;
 
     /// <summary>Initial Levenberg-Marquardt damping (aenet "learnrate", paper: 0.1).</summary>
@@ -199,6 +200,25 @@ public sealed class TrainingSettings
 
     /// <summary>Fraction of the pool held out to pick the best network (aenet's test fraction; 0.1).</summary>
     public double HoldoutFraction { get; set; } = 0.1;
+
+    /// <summary>
+    /// Best-epoch selection: each held-out structure's error counts at most this much (meV/molecule), so a
+    /// few pool structures far outside everything else (the first generations' collapsed clusters) cannot
+    /// decide which epoch wins; null: the plain held-out MAE (aenet).
+    /// </summary>
+    public double? SelectionErrorCapMeV { get; set; } = 10;
+
+    /// <summary>
+    /// Keep every pool structure on the same side of the held-out split in all generations (a structure is held
+    /// out by a draw from the master seed and its pool index), so a network carried over to the next generation
+    /// (<see cref="WarmStart"/>) has never trained on the structures that select its successor. Off: a fresh
+    /// seeded split of the whole pool each generation.
+    /// </summary>
+    public bool StableHoldout { get; set; }
+
+    /// <summary>Filled by the run for each generation when <see cref="StableHoldout"/> is on (not a setting).</summary>
+    [JsonIgnore]
+    public int[]? HoldoutIndices { get; set; }
 
     /// <summary>Start each generation from the previous generation's network (off: fresh random weights, as the paper).</summary>
     public bool WarmStart { get; set; }

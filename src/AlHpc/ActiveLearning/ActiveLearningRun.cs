@@ -311,16 +311,40 @@ public sealed class ActiveLearningRun
             SmallPoolBatchSize = t.SmallPoolBatchSize,
             Mu = t.Mu,
             HoldoutFraction = t.HoldoutFraction,
+            StableHoldout = t.StableHoldout,
             WarmStart = t.WarmStart,
             EarlyStopEpochs = t.EarlyStopEpochs,
+            SelectionErrorCapMeV = t.SelectionErrorCapMeV,
             SetupFile = t.SetupFile,
         };
         if (t.EpochsPerStructure > 0)
             s.Epochs = (int)Math.Clamp(Math.Ceiling(t.EpochsPerStructure * _pool.Count), Math.Min(t.MinEpochs, t.Epochs), t.Epochs);
-        int trainCount = _pool.Count - (int)Math.Floor(t.HoldoutFraction * _pool.Count);
+        if (t.StableHoldout) s.HoldoutIndices = StableHoldout(_pool.Count, t.HoldoutFraction, _config.Seed);
+        int trainCount = _pool.Count - (s.HoldoutIndices?.Length ?? (int)Math.Floor(t.HoldoutFraction * _pool.Count));
         if (trainCount < t.BatchSize) s.BatchSize = t.SmallPoolBatchSize;
         var warm = t.WarmStart ? _latest : null;
         return _parts.Trainer.Train(_pool, warm, s, seed, cancel);
+    }
+
+    /// <summary>
+    /// The held-out pool structures when <c>training.stableHoldout</c> is on: structure i (i &gt;= 1; the seed is
+    /// always trained on) is held out iff its draw u_i = hash(master seed, i) / 2^31 is below the fraction, so a
+    /// structure stays on its side of the split in every generation as the pool grows. With none drawn and two
+    /// or more structures, the one with the smallest draw is held out (aenet keeps at least one).
+    /// </summary>
+    internal static int[] StableHoldout(int poolSize, double fraction, int masterSeed)
+    {
+        if (poolSize < 2 || fraction <= 0) return [];
+        var held = new List<int>();
+        int best = 1;
+        double bestU = double.PositiveInfinity;
+        for (int i = 1; i < poolSize; i++)
+        {
+            double u = RunSeeds.For(masterSeed, i, SeedPurpose.Holdout) / 2147483648.0;
+            if (u < fraction) held.Add(i);
+            if (u < bestU) { bestU = u; best = i; }
+        }
+        return held.Count > 0 ? held.ToArray() : [best];
     }
 
     // ------------------------------------------------------------------ sampling and gathering

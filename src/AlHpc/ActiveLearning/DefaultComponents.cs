@@ -127,10 +127,22 @@ public static class DefaultComponents
                 SmallSetBatchSize = settings.SmallPoolBatchSize,
                 Mu = settings.Mu,
                 HoldoutFraction = settings.HoldoutFraction,
+                HoldoutIndices = settings.HoldoutIndices,
                 EarlyStopEpochs = settings.EarlyStopEpochs,
+                SelectionErrorCapMeV = settings.SelectionErrorCapMeV ?? double.PositiveInfinity,
                 Seed = seed,
             };
             var init = (warmStart as NnLearnedModel)?.Model;
+            if (init != null)
+            {
+                // The previous generation's scaling came from a smaller pool (generation 1: one structure):
+                // re-fit it to this pool, transforming the weights so that the starting network is unchanged.
+                var (mean, std) = NnModel.DescriptorStatistics(desc, setup.Count);
+                var perAtom = new double[pool.Count];
+                for (int i = 0; i < pool.Count; i++) perAtom[i] = energies[i] / pool[i].Count;
+                var (scale, centre) = LmTrainer.EnergyScaling(perAtom, init.AnchorIsolatedAtom, init.IsolatedAtomEnergy);
+                init = init.WithScaling(mean, std, scale, init.AnchorIsolatedAtom ? init.EnergyShift : centre);
+            }
             var r = LmTrainer.Train(set, options, init, null, cancel);
             r.Model.Provenance["active_learning_seed"] = seed.ToString(CultureInfo.InvariantCulture);
             int epochsRun = r.Curve.Count > 0 ? r.Curve[^1].Epoch : 0;

@@ -10,6 +10,7 @@ public enum SeedPurpose
     NestedStart = 5,
     Monitor = 6,
     FinalTraining = 7,
+    Holdout = 8,
 }
 
 /// <summary>

@@ -65,6 +65,27 @@ public static class LmTrainer
     }
 
     /// <summary>
+    /// The split with the given held-out structures (<paramref name="holdout"/>: distinct indices in
+    /// [0, count)); at least one structure must remain for training. Both index lists ascending.
+    /// </summary>
+    public static (int[] Train, int[] Holdout) SplitGiven(int count, IReadOnlyCollection<int> holdout)
+    {
+        var isHeld = new bool[count];
+        foreach (int i in holdout)
+        {
+            if (i < 0 || i >= count) throw new ArgumentException($"held-out index {i} is outside the training set (0..{count - 1})");
+            if (isHeld[i]) throw new ArgumentException($"held-out index {i} is given twice");
+            isHeld[i] = true;
+        }
+        if (holdout.Count >= count) throw new ArgumentException("every structure is held out: nothing left to train on");
+        var train = new int[count - holdout.Count];
+        var hold = new int[holdout.Count];
+        for (int i = 0, t = 0, h = 0; i < count; i++)
+            if (isHeld[i]) hold[h++] = i; else train[t++] = i;
+        return (train, hold);
+    }
+
+    /// <summary>
     /// Batch size for a training split of <paramref name="trainCount"/> structures: BatchSize 0 = all;
     /// fewer structures than BatchSize: SmallSetBatchSize (0 = all), capped at the count; else BatchSize.
     /// </summary>
@@ -156,7 +177,9 @@ internal sealed class LmSession : IDisposable
         _set = set;
         _opt = opt;
         _f = set.FeatureCount;
-        (_train, _hold) = LmTrainer.Split(set.StructureCount, opt.HoldoutFraction, opt.Seed);
+        (_train, _hold) = opt.HoldoutIndices is { } given
+            ? LmTrainer.SplitGiven(set.StructureCount, given)
+            : LmTrainer.Split(set.StructureCount, opt.HoldoutFraction, opt.Seed);
         int n = set.StructureCount;
 
         if (init != null)
@@ -302,6 +325,7 @@ internal sealed class LmSession : IDisposable
         curve.Add(rec);
         progress?.Invoke(rec);
         var bestRec = rec;
+        double bestSel = SelectionScore(hasHold ? _eHold : _eTrain);
         int bestEpoch = 0;
         int sinceBest = 0;
         bool stoppedEarly = false;
@@ -313,10 +337,10 @@ internal sealed class LmSession : IDisposable
             rec = Evaluate(epoch, mu, clock, accepted, rejected, Nn0(_net), trainKnown);
             curve.Add(rec);
             progress?.Invoke(rec);
-            double sel = hasHold ? rec.HoldoutMae : rec.TrainMae;
-            double bestSel = hasHold ? bestRec.HoldoutMae : bestRec.TrainMae;
+            double sel = SelectionScore(hasHold ? _eHold : _eTrain);
             if (sel < bestSel)
             {
+                bestSel = sel;
                 bestRec = rec;
                 bestEpoch = epoch;
                 Array.Copy(_net.Weights, best, _p);
@@ -428,6 +452,19 @@ internal sealed class LmSession : IDisposable
         double s = 0;
         foreach (var v in e) s += Math.Abs(v);
         return 1000.0 * s / e.Length / _scale;
+    }
+
+    // the best-epoch criterion: MAE (meV/molecule) with each structure's error capped (SelectionErrorCapMeV)
+    private double SelectionScore(ReadOnlySpan<double> e)
+    {
+        double cap = _opt.SelectionErrorCapMeV, s = 0;
+        if (e.Length == 0 || double.IsPositiveInfinity(cap)) return Mae(e);
+        foreach (var v in e)
+        {
+            double err = 1000.0 * Math.Abs(v) / _scale;
+            s += double.IsNaN(err) ? cap : Math.Min(err, cap);
+        }
+        return s / e.Length;
     }
 
     private static double SumSquares(ReadOnlySpan<double> e)

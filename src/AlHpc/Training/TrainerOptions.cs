@@ -38,8 +38,23 @@ public sealed record TrainerOptions
     /// <summary>Fraction of structures held out for validation (default 0.1; at least one once there are two structures, none for one).</summary>
     public double HoldoutFraction { get; init; } = 0.1;
 
+    /// <summary>
+    /// Explicit held-out structures (indices into the training set, distinct); null (default): a seeded
+    /// random <see cref="HoldoutFraction"/> of the set (<see cref="LmTrainer.Split"/>). Used by active
+    /// learning to keep each pool structure on the same side of the split in every generation.
+    /// </summary>
+    public int[]? HoldoutIndices { get; init; }
+
     /// <summary>Seed of the split, the weight initialisation and the batch shuffling.</summary>
     public int Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Cap (meV/molecule) on each structure's error when the best epoch is selected: the selection score is
+    /// the mean over the held-out structures of min(|E_ref - E_NN|/N, cap), so that a few structures that no
+    /// epoch predicts (far outside the training data) cannot decide which epoch wins. +infinity (default):
+    /// the plain held-out MAE, as aenet. Reported errors are never capped.
+    /// </summary>
+    public double SelectionErrorCapMeV { get; init; } = double.PositiveInfinity;
 
     /// <summary>Stop after this many epochs without a better selection error (0 = never, the default).</summary>
     public int EarlyStopEpochs { get; init; }
@@ -83,6 +98,7 @@ public sealed record TrainerOptions
         if (MaxRetries < 0) throw new ArgumentException("retries must be >= 0");
         if (!(HoldoutFraction >= 0 && HoldoutFraction < 1)) throw new ArgumentException("held-out fraction must be in [0, 1)");
         if (EarlyStopEpochs < 0) throw new ArgumentException("early stop must be >= 0 (0 = off)");
+        if (!(SelectionErrorCapMeV > 0)) throw new ArgumentException("the selection error cap must be > 0 meV/molecule (+infinity: plain MAE)");
         if (Threads < 0) throw new ArgumentException("threads must be >= 0 (0 = all cores)");
         if (!(ForcesWeight >= 0)) throw new ArgumentException("forces weight must be >= 0");
         if (ForcesWeight > 0)
