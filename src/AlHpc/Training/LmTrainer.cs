@@ -236,7 +236,9 @@ internal sealed class LmSession : IDisposable
         _g0 = new double[_p];
         // rows of the largest batch: 1 per structure, plus 3N force rows per structure when training forces
         int maxRows = Math.Max(1, _batch + (_withForces ? 3 * LargestAtoms(_train, _batch) : 0));
-        _jac = new double[(long)maxRows * _p <= int.MaxValue ? maxRows * _p : throw new ArgumentException($"the Jacobian of a batch ({maxRows} rows x {_p} weights) is too large; use a smaller batch")];
+        if ((long)maxRows * _p > Array.MaxLength)
+            throw new ArgumentException($"the Jacobian of a batch ({maxRows} rows x {_p} weights) is too large; use a smaller batch");
+        _jac = new double[maxRows * _p];
         _e = new double[maxRows];
         _eTrial = new double[maxRows];
         _eTrain = new double[_train.Length + (_withForces ? 3 * AtomsOf(_train) : 0)];
@@ -285,11 +287,8 @@ internal sealed class LmSession : IDisposable
     }
 
     /// <summary>Atoms of the <paramref name="count"/> largest of <paramref name="structures"/> (a bound for any batch of that many).</summary>
-    private int LargestAtoms(int[] structures, int count)
-    {
-        var sizes = structures.Select(_set.SizeOf).OrderDescending().Take(count);
-        return sizes.Sum();
-    }
+    private int LargestAtoms(int[] structures, int count) =>
+        structures.Select(_set.SizeOf).OrderDescending().Take(count).Sum();
 
     // ---- test hooks ----
     internal double[] JacobianBuffer => _jac;
@@ -315,8 +314,6 @@ internal sealed class LmSession : IDisposable
 
     /// <summary>Residual rows of the given structures: one each, plus 3N each when training forces.</summary>
     internal int RowCount(int[] rows) => rows.Length + (_withForces ? 3 * AtomsOf(rows) : 0);
-
-    internal bool TrainsForces => _withForces;
 
     /// <summary>For tests: the network forces (eV/A) of structure s through the trainer's force path, F = -q/S.</summary>
     internal void PredictForces(int s, Span<double> forces)

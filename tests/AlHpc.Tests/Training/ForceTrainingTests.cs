@@ -147,7 +147,6 @@ public class ForceTrainingTests
                 else { worstForce = Math.Max(worstForce, err); largest = Math.Max(largest, Math.Abs(fd)); }
             }
         }
-        Console.WriteLine($"{act}: worst relative error force rows {worstForce:E2}, energy rows {worstEnergy:E2}; largest |df/dw| {largest:G4}");
         Assert.True(largest > 0.1, $"force rows barely depend on the weights ({largest})");
         Assert.True(worstForce < 1e-6, $"worst relative force-row Jacobian error {worstForce}");
         Assert.True(worstEnergy < 1e-6, $"worst relative energy-row Jacobian error {worstEnergy}");
