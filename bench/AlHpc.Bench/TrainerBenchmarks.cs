@@ -39,7 +39,10 @@ public class TrainerBenchmarks
         for (int i = 0; i < 3; i++) { _fast.BenchmarkEpoch(); _plain.BenchmarkEpoch(); }
     }
 
-    internal static TrainingSet Data(int structures)
+    internal static TrainingSet Data(int structures) => Data(structures, withForces: false);
+
+    /// <summary>The benchmark clusters; with <paramref name="withForces"/> also ML-BOP forces and the descriptor derivatives (force training).</summary>
+    internal static TrainingSet Data(int structures, bool withForces)
     {
         var start = Xsf.Read(new StringReader(EmbeddedData.ReadText(EmbeddedData.SeedCluster25)), "struct_min_25.xsf").Positions;
         var rng = new Random(42);
@@ -50,9 +53,10 @@ public class TrainerBenchmarks
             var x = (double[])start.Clone();
             for (int k = 0; k < x.Length; k++)
                 x[k] += 0.15 * Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
-            clusters.Add(new Cluster(x) { Energy = ev.Compute(x, Span<double>.Empty, Span<double>.Empty) });
+            var forces = withForces ? new double[x.Length] : null;
+            clusters.Add(new Cluster(x) { Energy = ev.Compute(x, forces, Span<double>.Empty), Forces = forces });
         }
-        return TrainingSet.FromClusters(ClusterBatch.FromClusters(clusters), DefaultSetups.Water26);
+        return TrainingSet.FromClusters(ClusterBatch.FromClusters(clusters), DefaultSetups.Water26, withForces: withForces);
     }
 
     [Benchmark(Baseline = true)]
@@ -63,7 +67,39 @@ public class TrainerBenchmarks
 }
 
 /// <summary>
-/// CPU time of the calling thread per epoch (Linux /proc/thread-self/schedstat), single thread: a figure
+/// One LM epoch with force residuals (ForcesWeight 0.1: 1 + 75 rows per 25-bead structure, so 2432 rows per
+/// batch of 32 and the weight-space 391 x 391 normal matrix) against the energy-only epoch on the same
+/// 426 structures (batch 32, 26-10-10-1 twist; the set carries forces, which wF = 0 ignores).
+/// Run: dotnet run -c Release --project bench/AlHpc.Bench -- --filter '*ForceTrainerBenchmarks*' --job short
+/// </summary>
+[MemoryDiagnoser]
+public class ForceTrainerBenchmarks
+{
+    [Params(426)] public int Structures;
+    [Params(1, 0)] public int Threads;
+
+    private LmSession _energy = null!;
+    private LmSession _forces = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var set = TrainerBenchmarks.Data(Structures, withForces: true);
+        var opt = new TrainerOptions { BatchSize = 32, Threads = Threads, Seed = 3 };
+        _energy = LmTrainer.CreateSession(set, opt);
+        _forces = LmTrainer.CreateSession(set, opt with { ForcesWeight = 0.1 });
+        for (int i = 0; i < 3; i++) { _energy.BenchmarkEpoch(); _forces.BenchmarkEpoch(); }
+    }
+
+    [Benchmark(Baseline = true)]
+    public EpochRecord EnergyOnlyEpoch() => _energy.BenchmarkEpoch();
+
+    [Benchmark]
+    public EpochRecord EpochWithForces() => _forces.BenchmarkEpoch();
+}
+
+/// <summary>
+/// CPU time of the calling thread per epoch (Linux /proc/thread-self/schedstat), single thread (and, last, 426 structures batch 32 with and without force residuals): a figure
 /// that other jobs on a shared machine inflate far less than wall time. 40 warm-up epochs, then 30 timed.
 /// Run: DOTNET_TieredCompilation=0 dotnet run -c Release --project bench/AlHpc.Bench -- trainer-cputime
 /// </summary>
@@ -88,6 +124,17 @@ public static class TrainerCpuTime
                     for (int i = 0; i < epochs; i++) s.BenchmarkEpoch();
                     Console.WriteLine($"{n},{batch},{(plain ? "plain" : "fast")},{(ThreadCpuMs() - c0) / epochs:F2}");
                 }
+        }
+        // force residuals (ForcesWeight 0.1) next to energies only on the same set (with forces)
+        var withForces = TrainerBenchmarks.Data(426, withForces: true);
+        foreach (double wF in new[] { 0.0, 0.1 })
+        {
+            using var s = LmTrainer.CreateSession(withForces, new TrainerOptions { BatchSize = 32, Threads = 1, Seed = 3, ForcesWeight = wF });
+            for (int i = 0; i < (wF > 0 ? 5 : 40); i++) s.BenchmarkEpoch();
+            int epochs = wF > 0 ? 10 : 30;
+            double c0 = ThreadCpuMs();
+            for (int i = 0; i < epochs; i++) s.BenchmarkEpoch();
+            Console.WriteLine($"426,32,{(wF > 0 ? "fast+forces0.1" : "fast(set with forces)")},{(ThreadCpuMs() - c0) / epochs:F2}");
         }
     }
 }

@@ -11,7 +11,7 @@ namespace AlHpc.Cli.Commands;
 
 /// <summary>
 /// alhpc train --data FILE [--setup FILE.stp] [--epochs 2000] [--batch 32] [--mu 0.1] [--holdout 0.1]
-/// [--forces-weight 0] [--seed S] [--init MODEL] [--early-stop K] [--threads N] -o MODEL [--curve CURVE.csv]
+/// [--forces-weight W] [--seed S] [--init MODEL] [--early-stop K] [--threads N] -o MODEL [--curve CURVE.csv]
 /// </summary>
 public static class TrainCommand
 {
@@ -24,7 +24,13 @@ public static class TrainCommand
         var smallBatch = new Option<int>("--small-batch") { Description = "Batch size while the training split is smaller than --batch (paper: 1); 0 = full batch.", DefaultValueFactory = _ => 1 };
         var mu = new Option<double>("--mu") { Description = "Initial damping (aenet's learnrate).", DefaultValueFactory = _ => 0.1 };
         var holdout = new Option<double>("--holdout") { Description = "Fraction of structures held out to select the best network.", DefaultValueFactory = _ => 0.1 };
-        var forcesWeight = new Option<double>("--forces-weight") { Description = "Weight of force residuals; only 0 (energies only, as the paper) is implemented.", DefaultValueFactory = _ => 0.0 };
+        var forcesWeight = new Option<double>("--forces-weight")
+        {
+            Description = "Weight of force residuals (0 = energies only, as the paper). W > 0 also fits forces: 3N rows per structure, " +
+                          "W = 1 weighs a structure's mean squared force error (eV/A)^2 like its squared per-atom energy error (eV)^2; " +
+                          "needs forces in the data (extxyz Properties=...:forces:R:3); CPU only; slower (see docs/training.md).",
+            DefaultValueFactory = _ => 0.0,
+        };
         var seed = new Option<int>("--seed") { Description = "Seed of the held-out split, initial weights and batch order.", DefaultValueFactory = _ => 1 };
         var init = new Option<string?>("--init") { Description = "Warm start from this model file (its network, scaling and descriptor setup are kept)." };
         var earlyStop = new Option<int>("--early-stop") { Description = "Stop after this many epochs without a better held-out error (0 = off).", DefaultValueFactory = _ => 0 };
@@ -32,8 +38,8 @@ public static class TrainCommand
         var isolated = new Option<double>("--isolated-energy") { Description = "Energy of an isolated molecule (eV), anchored exactly (0 for ML-BOP).", DefaultValueFactory = _ => 0.0 };
         var noAnchor = new Option<bool>("--no-anchor") { Description = "Do not anchor the isolated-molecule energy (the monomer gets whatever the network says)." };
         var output = new Option<string>("--output", "-o") { Description = "Model file to write (JSON, see docs/model-file.md).", Required = true };
-        var curve = new Option<string?>("--curve") { Description = "Write the learning curve (epoch, train/held-out MAE meV/molecule, mu, seconds) as CSV." };
-        var cmd = new Command("train", "Train the network on reference energies with Levenberg-Marquardt; keeps the network with the best held-out error.");
+        var curve = new Option<string?>("--curve") { Description = "Write the learning curve (epoch, train/held-out MAE meV/molecule, mu, seconds, steps; force MAE meV/A with --forces-weight > 0) as CSV." };
+        var cmd = new Command("train", "Train the network on reference energies (optionally also forces) with Levenberg-Marquardt; keeps the network with the best held-out energy error.");
         foreach (var o in new Option[] { data, setup, epochs, batch, smallBatch, mu, holdout, forcesWeight, seed, init, earlyStop, threads, isolated, noAnchor, output, curve })
             cmd.Options.Add(o);
         var device = DeviceOption.Add(cmd);
@@ -55,7 +61,7 @@ public static class TrainCommand
             };
             try { options.Validate(); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
-            catch (NotSupportedException e) { throw new UsageException($"--forces-weight {options.ForcesWeight.ToString(CultureInfo.InvariantCulture)}: {e.Message}"); }
+            bool withForces = options.ForcesWeight > 0;
 
             string dataPath = pr.GetValue(data)!, outPath = pr.GetValue(output)!;
             NnModel? start = pr.GetValue(init) is { } initPath ? ModelFile.Load(initPath) : null;
@@ -76,12 +82,18 @@ public static class TrainCommand
                     throw new InputFormatException(dataPath, 0,
                         $"structure {i} (frame {i + 1}) has no reference energy; training needs one per structure (energy=... on the extxyz comment line)");
                 if (clusters[i].Count == 0) throw new InputFormatException(dataPath, 0, $"structure {i} (frame {i + 1}) has no atoms");
+                if (withForces && (clusters[i].Forces is not { } f || !f.All(double.IsFinite)))
+                    throw new InputFormatException(dataPath, 0,
+                        $"structure {i} (frame {i + 1}) has no reference forces; --forces-weight > 0 needs finite forces for every structure (extxyz Properties=...:forces:R:3)");
             }
-            var set = TrainingSet.FromClusters(ClusterBatch.FromClusters(clusters), descriptorSetup,
-                maxDegreeOfParallelism: options.Threads > 0 ? options.Threads : -1);
 
             // --device opencl: Jacobian rows and residual predictions on the device (training data uploaded once)
             using var dev = DeviceOption.Resolve(pr, device);
+            if (withForces && dev.Context != null)
+                throw new UsageException($"--forces-weight {options.ForcesWeight.ToString(CultureInfo.InvariantCulture)}: force training runs on the CPU path only; use --device cpu (or unset ALHPC_DEVICE)");
+            var set = TrainingSet.FromClusters(ClusterBatch.FromClusters(clusters), descriptorSetup,
+                maxDegreeOfParallelism: options.Threads > 0 ? options.Threads : -1, withForces: withForces);
+
             using var deviceJacobian = dev.Context is { } ctx
                 ? new OpenClJacobian(ctx, descriptorSetup, start?.Network ?? OpenClJacobian.Architecture(descriptorSetup.Count, options.HiddenLayers, options.HiddenActivation))
                 : null;
@@ -103,6 +115,9 @@ public static class TrainCommand
                 $"({(epochsRun > 0 ? 1000 * result.Seconds / epochsRun : 0):F2} ms/epoch)"));
             Console.Error.WriteLine(string.Create(ci,
                 $"alhpc train: best epoch {result.BestEpoch}: energy MAE train {result.BestTrainMae:F4}, held-out {hold} meV/molecule -> {outPath}"));
+            if (withForces)
+                Console.Error.WriteLine(string.Create(ci,
+                    $"alhpc train: force MAE train {result.BestTrainForceMae:F2}, held-out {(result.HoldoutIndices.Length > 0 ? result.BestHoldoutForceMae.ToString("F2", ci) : "n/a")} meV/A (forces weight {options.ForcesWeight:G6}; the best epoch is chosen by the held-out energy MAE)"));
             return ExitCodes.Success;
         }));
         return cmd;

@@ -34,6 +34,20 @@ public sealed class DescriptorDerivatives
         return 0.0;
     }
 
+    /// <summary>
+    /// An independent copy with exactly sized arrays (not tied to the engine that produced this one), e.g.
+    /// to keep a training set's derivatives (TrainingSet.FromClusters with forces).
+    /// </summary>
+    public DescriptorDerivatives Clone() => new()
+    {
+        StartArray = Start.ToArray(),
+        IndexArray = Index.ToArray(),
+        ValueArray = Values.ToArray(),
+        AtomCount = AtomCount,
+        FunctionCount = FunctionCount,
+        EntryCount = EntryCount,
+    };
+
     internal void Ensure(int atoms, int entries, int nf)
     {
         if (StartArray.Length < atoms + 1) StartArray = new int[Math.Max(atoms + 1, 2 * StartArray.Length)];

@@ -13,6 +13,12 @@ namespace AlHpc.Training;
 /// Jacobian row: de_s/dw = -(1/N) sum_i dNN(Ĝ_i)/dw (+ dNN(Ĝ_0)/dw with the anchor).
 /// </para>
 /// <para>
+/// Optional force residuals (ForcesWeight wF &gt; 0): 3N more rows per structure,
+/// f_{s,a,c} = sqrt(wF/(3N)) S (F_ref - F_NN)_{a,c}, computed by <see cref="ForceResiduals"/>; the
+/// objective is then sum_s e_s^2 + wF sum_s mean_{a,c} [S (F_ref - F_NN)]^2. Selection stays the held-out
+/// energy MAE.
+/// </para>
+/// <para>
 /// Each step: residuals and Jacobian of one batch at w, then trials w + dw(mu) on that SAME batch; a
 /// trial whose batch sum of squares is not larger (and finite) is accepted and mu /= adjust, otherwise
 /// mu *= adjust and retry, at most MaxRetries times, after which the batch is skipped (w unchanged).
@@ -164,6 +170,14 @@ internal sealed class LmSession : IDisposable
     private BatchEvaluator[] _evals = [];
     private readonly double[] _pred = [];    // predictions from TrainerOptions.JacobianBuilder
 
+    // force residuals (ForcesWeight > 0): rows after the energy rows, 3N per structure
+    private readonly bool _withForces;
+    private readonly double _forcesWeight;    // wF
+    private readonly double[] _invStd = [];   // 1 / descriptor std
+    private readonly ForceResiduals[] _forceWs = [];
+    private readonly double[][] _qBuf = [];   // per thread: 3 x atoms of one structure
+    private readonly int[] _rowStart = [];    // first force row of each structure of the current job
+
     // current parallel job
     private int[] _jobRows = [];
     private int _jobStart, _jobCount, _jobChunks;
@@ -216,6 +230,10 @@ internal sealed class LmSession : IDisposable
         _net = _model.Network;
         _trialNet = _net.Clone();
         _p = _net.WeightCount;
+        _forcesWeight = opt.ForcesWeight;
+        _withForces = _forcesWeight > 0;
+        if (_withForces && !set.HasForces)
+            throw new ArgumentException("force training (forces weight > 0) needs a training set with reference forces and descriptor derivatives, e.g. TrainingSet.FromClusters(..., withForces: true)");
 
         _x = (double[])set.Descriptors.Clone();
         _model.ScaleDescriptors(_x);
@@ -239,16 +257,33 @@ internal sealed class LmSession : IDisposable
         }
         _ws0 = _net.CreateWorkspace(1);
         _g0 = new double[_p];
-        _jac = new double[Math.Max(1, _batch) * _p];
-        _e = new double[Math.Max(1, _batch)];
-        _eTrial = new double[Math.Max(1, _batch)];
-        _eTrain = new double[_train.Length];
-        _eHold = new double[_hold.Length];
+        // rows of the largest batch: 1 per structure, plus 3N force rows per structure when training forces
+        int maxRows = Math.Max(1, _batch + (_withForces ? 3 * LargestAtoms(_train, _batch) : 0));
+        if ((long)maxRows * _p > Array.MaxLength)
+            throw new ArgumentException($"the Jacobian of a batch ({maxRows} rows x {_p} weights) is too large; use a smaller batch");
+        _jac = new double[maxRows * _p];
+        _e = new double[maxRows];
+        _eTrial = new double[maxRows];
+        _eTrain = new double[_train.Length + (_withForces ? 3 * AtomsOf(_train) : 0)];
+        _eHold = new double[_hold.Length + (_withForces ? 3 * AtomsOf(_hold) : 0)];
         _dw = new double[_p];
         _eTrainByStructure = new double[n];
         _warm = init != null;
         _order = (int[])_train.Clone();
-        _lm = new LevenbergMarquardt(Math.Max(1, _batch), _p, _threads);
+        _lm = new LevenbergMarquardt(maxRows, _p, _threads);
+        if (_withForces)
+        {
+            _invStd = new double[_f];
+            for (int k = 0; k < _f; k++) _invStd[k] = 1.0 / _model.DescriptorStd[k];
+            _forceWs = new ForceResiduals[_threads];
+            _qBuf = new double[_threads][];
+            for (int t = 0; t < _threads; t++)
+            {
+                _forceWs[t] = new ForceResiduals(_net.LayerSizes);
+                _qBuf[t] = new double[3 * maxAtoms];
+            }
+            _rowStart = new int[Math.Max(_batch, Math.Max(_train.Length, _hold.Length)) + 1];
+        }
         _chunkJob = RunChunk;
         if (opt.JacobianBuilder is { } jb)
         {
@@ -267,6 +302,17 @@ internal sealed class LmSession : IDisposable
 
     public void Dispose() { }
 
+    private int AtomsOf(int[] structures)
+    {
+        int atoms = 0;
+        foreach (int s in structures) atoms += _set.SizeOf(s);
+        return atoms;
+    }
+
+    /// <summary>Atoms of the <paramref name="count"/> largest of <paramref name="structures"/> (a bound for any batch of that many).</summary>
+    private int LargestAtoms(int[] structures, int count) =>
+        structures.Select(_set.SizeOf).OrderDescending().Take(count).Sum();
+
     // ---- test hooks ----
     internal double[] JacobianBuffer => _jac;
     internal NeuralNetwork Net => _net;
@@ -278,13 +324,28 @@ internal sealed class LmSession : IDisposable
     /// <summary>Called for every trial: (rows, start, count, weights before, trial weights, accepted), before the weights change.</summary>
     internal Action<int[], int, int, double[], double[], bool>? TrialObserver { get; set; }
 
-    internal void ComputeResiduals(int[] rows, double[] e) => RunJob(jacobian: false, rows, 0, rows.Length, _net, Nn0(_net), e);
+    /// <summary>Residual rows of the given structures (energy rows first, then 3N force rows each when training forces); returns the row count.</summary>
+    internal int ComputeResiduals(int[] rows, double[] e) => RunJob(jacobian: false, rows, 0, rows.Length, _net, Nn0(_net), e);
 
-    internal void ComputeJacobian(int[] rows, double[] e)
+    /// <summary>Residuals and Jacobian rows (into <see cref="JacobianBuffer"/>) of the given structures; returns the row count.</summary>
+    internal int ComputeJacobian(int[] rows, double[] e)
     {
-        if (rows.Length > _e.Length) throw new ArgumentException("more rows than the batch buffer");
+        if (RowCount(rows) > _e.Length) throw new ArgumentException("more rows than the batch buffer");
         double nn0 = Nn0Gradient(_net);
-        RunJob(jacobian: true, rows, 0, rows.Length, _net, nn0, e);
+        return RunJob(jacobian: true, rows, 0, rows.Length, _net, nn0, e);
+    }
+
+    /// <summary>Residual rows of the given structures: one each, plus 3N each when training forces.</summary>
+    internal int RowCount(int[] rows) => rows.Length + (_withForces ? 3 * AtomsOf(rows) : 0);
+
+    /// <summary>For tests: the network forces (eV/A) of structure s through the trainer's force path, F = -q/S.</summary>
+    internal void PredictForces(int s, Span<double> forces)
+    {
+        if (!_withForces) throw new InvalidOperationException("the session does not train forces");
+        int a0 = _set.Offsets[s], n = _set.SizeOf(s);
+        var q = _qBuf[0].AsSpan(0, 3 * n);
+        _forceWs[0].Predict(_net, _x.AsSpan(a0 * _f, n * _f), _set.Derivatives![s], _invStd, q);
+        for (int k = 0; k < 3 * n; k++) forces[k] = -q[k] / _scale;
     }
 
     private static (double[] Mean, double[] Std) DescriptorStatistics(TrainingSet set, int[] structures)
@@ -371,6 +432,12 @@ internal sealed class LmSession : IDisposable
         model.Provenance["initial_mu"] = LmTrainer.F(_opt.Mu);
         model.Provenance["seed"] = _opt.Seed.ToString(CultureInfo.InvariantCulture);
         model.Provenance["warm_start"] = _warm ? "yes" : "no";
+        model.Provenance["forces_weight"] = LmTrainer.F(_forcesWeight);
+        if (_withForces)
+        {
+            model.Provenance["train_force_mae_meV_per_A"] = LmTrainer.F(bestRec.TrainForceMae);
+            model.Provenance["holdout_force_mae_meV_per_A"] = LmTrainer.F(bestRec.HoldoutForceMae);
+        }
         return new TrainingResult(model, bestEpoch, bestRec, curve, _train, _hold, _batch, stoppedEarly, clock.Elapsed.TotalSeconds);
     }
 
@@ -386,9 +453,10 @@ internal sealed class LmSession : IDisposable
         {
             int m = Math.Min(_batch, _order.Length - start);
             double nn0 = Nn0Gradient(_net);
-            RunJob(jacobian: true, _order, start, m, _net, nn0, _e);
-            double sse0 = SumSquares(_e.AsSpan(0, m));
-            _lm.Prepare(_jac, m, _e.AsSpan(0, m), _opt.Form);
+            // rows: m energy rows, then (forces) 3N force rows per structure; the objective is over all of them
+            int rowCount = RunJob(jacobian: true, _order, start, m, _net, nn0, _e);
+            double sse0 = SumSquares(_e.AsSpan(0, rowCount));
+            _lm.Prepare(_jac, rowCount, _e.AsSpan(0, rowCount), _opt.Form);
             bool ok = false;
             for (int attempt = 0; attempt <= _opt.MaxRetries; attempt++)
             {
@@ -398,7 +466,7 @@ internal sealed class LmSession : IDisposable
                 for (int k = 0; k < _p; k++) wt[k] = w[k] + _dw[k];
                 double nn0t = Nn0(_trialNet);
                 RunJob(jacobian: false, _order, start, m, _trialNet, nn0t, _eTrial);
-                double sse = SumSquares(_eTrial.AsSpan(0, m));
+                double sse = SumSquares(_eTrial.AsSpan(0, rowCount));
                 bool accept = double.IsFinite(sse) && sse <= sse0;
                 TrialObserver?.Invoke(_order, start, m, w, wt, accept);
                 if (accept)
@@ -438,12 +506,41 @@ internal sealed class LmSession : IDisposable
 
     private EpochRecord Evaluate(int epoch, double mu, Stopwatch clock, int acc, int rej, double nn0, bool trainKnown)
     {
-        if (!trainKnown) RunJob(jacobian: false, _train, 0, _train.Length, _net, nn0, _eTrain);
+        // with forces the pass is always run: the force rows of the training split are needed too
+        if (!trainKnown || _withForces) RunJob(jacobian: false, _train, 0, _train.Length, _net, nn0, _eTrain);
         if (_hold.Length > 0) RunJob(jacobian: false, _hold, 0, _hold.Length, _net, nn0, _eHold);
-        double trainMae = Mae(_eTrain);
-        double holdMae = _hold.Length > 0 ? Mae(_eHold) : double.NaN;
-        return new EpochRecord(epoch, trainMae, holdMae, mu, clock.Elapsed.TotalSeconds, acc, rej);
+        double trainMae = Mae(_eTrain.AsSpan(0, _train.Length));
+        double holdMae = _hold.Length > 0 ? Mae(_eHold.AsSpan(0, _hold.Length)) : double.NaN;
+        double trainForceMae = double.NaN, holdForceMae = double.NaN;
+        if (_withForces)
+        {
+            trainForceMae = ForceMae(_train, _eTrain);
+            if (_hold.Length > 0) holdForceMae = ForceMae(_hold, _eHold);
+        }
+        return new EpochRecord(epoch, trainMae, holdMae, mu, clock.Elapsed.TotalSeconds, acc, rej, trainForceMae, holdForceMae);
     }
+
+    /// <summary>
+    /// Force MAE (meV/A), mean over all force components of the structures, from their residual rows
+    /// (after the structures' energy rows): |F_ref - F_NN| = |f| / (sqrt(wF/(3N)) S).
+    /// </summary>
+    private double ForceMae(int[] structures, ReadOnlySpan<double> rows)
+    {
+        double sum = 0;
+        int components = 0, r = structures.Length;
+        foreach (int s in structures)
+        {
+            int n3 = 3 * _set.SizeOf(s);
+            double toEvPerA = 1.0 / (ForceRowScale(n3 / 3) * _scale);
+            for (int k = 0; k < n3; k++) sum += Math.Abs(rows[r + k]) * toEvPerA;
+            r += n3;
+            components += n3;
+        }
+        return components == 0 ? double.NaN : 1000.0 * sum / components;
+    }
+
+    /// <summary>sqrt(wF / (3N)): the weight of each force row of an N-atom structure.</summary>
+    private double ForceRowScale(int atoms) => Math.Sqrt(_forcesWeight / (3.0 * atoms));
 
     // residuals are per-atom energy errors in scaled units: eV per atom = e / S
     private double Mae(ReadOnlySpan<double> e)
@@ -495,17 +592,33 @@ internal sealed class LmSession : IDisposable
         return o[0];
     }
 
-    /// <summary>Residuals (and Jacobian rows into _jac) of rows[start .. start+count) into output[0..count).</summary>
-    private void RunJob(bool jacobian, int[] rows, int start, int count, NeuralNetwork net, double nn0, double[] output)
+    /// <summary>
+    /// Residuals (and Jacobian rows into _jac) of the structures rows[start .. start+count): energy residuals
+    /// into output[0..count); when training forces, then the 3N force rows of each structure in turn.
+    /// Returns the number of rows.
+    /// </summary>
+    private int RunJob(bool jacobian, int[] rows, int start, int count, NeuralNetwork net, double nn0, double[] output)
     {
-        if (count == 0) return;
+        if (count == 0) return 0;
         if (_opt.JacobianBuilder is { } jb)
         {
-            // device path: predictions p_k (and rows de/dw) from the builder; residual e = y - p
+            // device path (energies only; force training is refused with a builder): predictions p_k
+            // (and rows de/dw) from the builder; residual e = y - p
             var rowSpan = rows.AsSpan(start, count);
             jb.Compute(net, rowSpan, _anchor, _pred.AsSpan(0, count), jacobian ? _jac.AsSpan(0, count * _p) : Span<double>.Empty);
             for (int k = 0; k < count; k++) output[k] = _y[rowSpan[k]] - _pred[k];
-            return;
+            return count;
+        }
+        int rowCount = count;
+        if (_withForces)
+        {
+            for (int k = 0; k < count; k++)
+            {
+                _rowStart[k] = rowCount;
+                rowCount += 3 * _set.SizeOf(rows[start + k]);
+            }
+            if (rowCount > output.Length || (jacobian && rowCount * _p > _jac.Length))
+                throw new InvalidOperationException("residual buffers are smaller than the job");
         }
         _jobJacobian = jacobian;
         _jobRows = rows;
@@ -522,12 +635,39 @@ internal sealed class LmSession : IDisposable
         _jobChunks = chunks;
         if (chunks == 1) RunChunk(0);
         else Parallel.For(0, chunks, _parallel, _chunkJob);
+        return rowCount;
     }
 
     private void RunChunk(int c)
     {
         int lo = _jobCount * c / _jobChunks, hi = _jobCount * (c + 1) / _jobChunks;
-        if (UseReferencePath) { RunChunkReference(c, lo, hi); return; }
+        if (UseReferencePath) RunChunkReference(c, lo, hi);
+        else RunChunkEnergies(c, lo, hi);
+        if (_withForces)
+            for (int k = lo; k < hi; k++) ForceRows(c, k);
+    }
+
+    /// <summary>
+    /// The 3N force rows of job structure k (one thread, fixed order): f = sqrt(wF/(3N)) (S F_ref + q) with
+    /// q = -S F_NN, i.e. sqrt(wF/(3N)) S (F_ref - F_NN); Jacobian rows sqrt(wF/(3N)) dq/dw.
+    /// </summary>
+    private void ForceRows(int c, int k)
+    {
+        int s = _jobRows[_jobStart + k];
+        int a0 = _set.Offsets[s], n = _set.SizeOf(s), r0 = _rowStart[k];
+        var q = _qBuf[c].AsSpan(0, 3 * n);
+        var x = _x.AsSpan(a0 * _f, n * _f);
+        double rowScale = ForceRowScale(n);
+        if (_jobJacobian)
+            _forceWs[c].PredictWithJacobian(_jobNet, x, _set.Derivatives![s], _invStd, q, rowScale, _jac.AsSpan(r0 * _p, 3 * n * _p));
+        else
+            _forceWs[c].Predict(_jobNet, x, _set.Derivatives![s], _invStd, q);
+        var fRef = _set.Forces.AsSpan(3 * a0, 3 * n);
+        for (int r = 0; r < 3 * n; r++) _jobOut[r0 + r] = rowScale * (_scale * fRef[r] + q[r]);
+    }
+
+    private void RunChunkEnergies(int c, int lo, int hi)
+    {
         var ev = _evals[c];
         ev.Clear();
         int first = lo;

@@ -62,7 +62,13 @@ public sealed record TrainerOptions
     /// <summary>Worker threads (0 = all cores). Results do not depend on it.</summary>
     public int Threads { get; init; }
 
-    /// <summary>Weight of force residuals; only 0 (energies only, as in the paper) is implemented.</summary>
+    /// <summary>
+    /// Weight wF of force residuals (default 0: energies only, as the paper). wF &gt; 0 adds 3N rows per
+    /// structure, sqrt(wF/(3N)) S (F_ref - F_NN), so that wF = 1 weighs a structure's mean squared force
+    /// error (eV/A)^2 like its squared per-atom energy error (eV)^2 (both times S^2). Needs a training set
+    /// with forces (TrainingSet.FromClusters(..., withForces: true)); CPU path only (no JacobianBuilder).
+    /// See docs/training.md, "Force residuals".
+    /// </summary>
     public double ForcesWeight { get; init; }
 
     /// <summary>Hidden layer sizes of a fresh network (default 10, 10).</summary>
@@ -86,7 +92,10 @@ public sealed record TrainerOptions
     /// </summary>
     public IJacobianBuilder? JacobianBuilder { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> for a bad value and <see cref="NotSupportedException"/> for ForcesWeight &gt; 0.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> for a bad value and <see cref="NotSupportedException"/> for
+    /// ForcesWeight &gt; 0 together with a <see cref="JacobianBuilder"/> (force training runs on the CPU path only).
+    /// </summary>
     public void Validate()
     {
         if (Epochs < 0) throw new ArgumentException("epochs must be >= 0");
@@ -100,9 +109,9 @@ public sealed record TrainerOptions
         if (EarlyStopEpochs < 0) throw new ArgumentException("early stop must be >= 0 (0 = off)");
         if (!(SelectionErrorCapMeV > 0)) throw new ArgumentException("the selection error cap must be > 0 meV/molecule (+infinity: plain MAE)");
         if (Threads < 0) throw new ArgumentException("threads must be >= 0 (0 = all cores)");
-        if (!(ForcesWeight >= 0)) throw new ArgumentException("forces weight must be >= 0");
-        if (ForcesWeight > 0)
-            throw new NotSupportedException("force training is not implemented: the trainer fits energies only (as the paper does); use a forces weight of 0");
+        if (!(ForcesWeight >= 0) || !double.IsFinite(ForcesWeight)) throw new ArgumentException("forces weight must be >= 0 and finite");
+        if (ForcesWeight > 0 && JacobianBuilder != null)
+            throw new NotSupportedException("force training runs on the CPU path only: the device Jacobian builder computes energy rows only; train with a forces weight of 0 or without the device");
         foreach (var h in HiddenLayers) if (h < 1) throw new ArgumentException("hidden layer sizes must be >= 1");
         if (!double.IsFinite(IsolatedAtomEnergy)) throw new ArgumentException("isolated-atom energy must be finite");
     }

@@ -9,8 +9,11 @@ namespace AlHpc.Training;
 /// mean over structures of |E_ref - E_NN| / N; HoldoutMae is NaN when nothing is held out.
 /// Epoch 0 is the starting network. Seconds: wall time since training started.
 /// Accepted / Rejected: LM trial steps accepted and rejected in this epoch.
+/// TrainForceMae / HoldoutForceMae: force MAEs in meV/A (mean over all force components of the split),
+/// recorded only when forces are trained (TrainerOptions.ForcesWeight &gt; 0), NaN otherwise.
 /// </summary>
-public readonly record struct EpochRecord(int Epoch, double TrainMae, double HoldoutMae, double Mu, double Seconds, int Accepted, int Rejected);
+public readonly record struct EpochRecord(int Epoch, double TrainMae, double HoldoutMae, double Mu, double Seconds, int Accepted, int Rejected,
+    double TrainForceMae = double.NaN, double HoldoutForceMae = double.NaN);
 
 /// <summary>What <see cref="LmTrainer.Train"/> returns.</summary>
 public sealed class TrainingResult
@@ -22,6 +25,8 @@ public sealed class TrainingResult
         BestEpoch = bestEpoch;
         BestTrainMae = best.TrainMae;
         BestHoldoutMae = best.HoldoutMae;
+        BestTrainForceMae = best.TrainForceMae;
+        BestHoldoutForceMae = best.HoldoutForceMae;
         Curve = curve;
         TrainIndices = train;
         HoldoutIndices = holdout;
@@ -41,6 +46,12 @@ public sealed class TrainingResult
 
     /// <summary>Held-out MAE (meV/molecule) of <see cref="Model"/>; NaN when nothing was held out.</summary>
     public double BestHoldoutMae { get; }
+
+    /// <summary>Training force MAE (meV/A, mean over components) of <see cref="Model"/>; NaN unless forces were trained.</summary>
+    public double BestTrainForceMae { get; }
+
+    /// <summary>Held-out force MAE (meV/A) of <see cref="Model"/>; NaN unless forces were trained and something was held out.</summary>
+    public double BestHoldoutForceMae { get; }
 
     /// <summary>Per-epoch learning curve, epoch 0 (start) first.</summary>
     public IReadOnlyList<EpochRecord> Curve { get; }
@@ -63,11 +74,18 @@ public sealed class TrainingResult
     /// <summary>Writes the learning curve as CSV (never half-written).</summary>
     public void WriteCurveCsv(string path) => AtomicFile.WriteText(path, w => WriteCurveCsv(w));
 
+    /// <summary>
+    /// The curve as CSV: epoch, energy MAEs (meV/molecule), mu, seconds, accepted/rejected steps, then force
+    /// MAEs (meV/A; empty when forces are not trained or nothing is held out).
+    /// </summary>
     public void WriteCurveCsv(TextWriter w)
     {
         var ci = CultureInfo.InvariantCulture;
-        w.WriteLine("epoch,train_mae_meV_per_molecule,holdout_mae_meV_per_molecule,mu,seconds,accepted_steps,rejected_steps");
+        w.WriteLine("epoch,train_mae_meV_per_molecule,holdout_mae_meV_per_molecule,mu,seconds,accepted_steps,rejected_steps," +
+                    "train_force_mae_meV_per_A,holdout_force_mae_meV_per_A");
         foreach (var r in Curve)
-            w.WriteLine(string.Create(ci, $"{r.Epoch},{r.TrainMae:G9},{(double.IsNaN(r.HoldoutMae) ? "" : r.HoldoutMae.ToString("G9", ci))},{r.Mu:G6},{r.Seconds:F4},{r.Accepted},{r.Rejected}"));
+            w.WriteLine(string.Create(ci, $"{r.Epoch},{r.TrainMae:G9},{Opt(r.HoldoutMae)},{r.Mu:G6},{r.Seconds:F4},{r.Accepted},{r.Rejected},{Opt(r.TrainForceMae)},{Opt(r.HoldoutForceMae)}"));
     }
+
+    private static string Opt(double v) => double.IsNaN(v) ? "" : v.ToString("G9", CultureInfo.InvariantCulture);
 }

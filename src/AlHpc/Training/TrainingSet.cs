@@ -8,10 +8,26 @@ namespace AlHpc.Training;
 /// set, in the ragged layout of <see cref="Structures.ClusterBatch"/>: structure s owns atoms
 /// Offsets[s] .. Offsets[s+1]-1, and atom a's FeatureCount descriptor values are
 /// Descriptors[a * FeatureCount ..]. Reference energies are totals per structure (eV), all finite.
+/// <para>
+/// For force training (TrainerOptions.ForcesWeight &gt; 0) a set also carries reference forces (eV/A,
+/// 3 per atom, same atom order) and, per structure, the sparse derivatives of the raw descriptors with
+/// respect to positions (<see cref="DescriptorDerivatives"/>, computed once like the descriptors).
+/// Energy-only sets have neither (<see cref="HasForces"/> false).
+/// </para>
 /// </summary>
 public sealed class TrainingSet
 {
     public TrainingSet(DescriptorSetup setup, double[] descriptors, int[] offsets, double[] energies, string[]? ids = null)
+        : this(setup, descriptors, offsets, energies, ids, null, null)
+    {
+    }
+
+    /// <summary>
+    /// A set with reference forces (eV/A, atoms x 3, all finite) and per-structure descriptor derivatives
+    /// (raw dG/dr of each structure, atom indices local to the structure), both or neither.
+    /// </summary>
+    public TrainingSet(DescriptorSetup setup, double[] descriptors, int[] offsets, double[] energies, string[]? ids,
+        double[]? forces, DescriptorDerivatives[]? derivatives)
     {
         ArgumentNullException.ThrowIfNull(setup);
         if (offsets.Length < 1 || offsets[0] != 0) throw new ArgumentException("offsets must start with 0", nameof(offsets));
@@ -26,7 +42,24 @@ public sealed class TrainingSet
         foreach (var g in descriptors)
             if (!double.IsFinite(g)) throw new ArgumentException("descriptors contain a non-finite value", nameof(descriptors));
         if (ids != null && ids.Length != n) throw new ArgumentException("one id per structure", nameof(ids));
+        if ((forces == null) != (derivatives == null))
+            throw new ArgumentException("reference forces and descriptor derivatives come together (both or neither)");
+        if (forces != null)
+        {
+            if (forces.Length != 3 * offsets[^1]) throw new ArgumentException($"forces must hold atoms x 3 values ({3 * offsets[^1]}), got {forces.Length}", nameof(forces));
+            if (derivatives!.Length != n) throw new ArgumentException("one set of descriptor derivatives per structure", nameof(derivatives));
+            for (int s = 0; s < n; s++)
+            {
+                for (int k = 3 * offsets[s]; k < 3 * offsets[s + 1]; k++)
+                    if (!double.IsFinite(forces[k])) throw new ArgumentException($"structure {s} has no finite reference forces ({forces[k]})", nameof(forces));
+                var d = derivatives[s] ?? throw new ArgumentException($"structure {s} has no descriptor derivatives", nameof(derivatives));
+                if (d.AtomCount != offsets[s + 1] - offsets[s] || d.FunctionCount != setup.Count)
+                    throw new ArgumentException($"descriptor derivatives of structure {s} are for {d.AtomCount} atoms x {d.FunctionCount} functions, expected {offsets[s + 1] - offsets[s]} x {setup.Count}", nameof(derivatives));
+            }
+        }
         Setup = setup;
+        Forces = forces;
+        Derivatives = derivatives;
         Descriptors = descriptors;
         Offsets = offsets;
         Energies = energies;
@@ -47,6 +80,18 @@ public sealed class TrainingSet
     /// <summary>Structure labels (default "0", "1", ...), carried into results.</summary>
     public string[] Ids { get; }
 
+    /// <summary>Reference forces (eV/A), atoms x 3 (x, y, z), or null for an energy-only set.</summary>
+    public double[]? Forces { get; }
+
+    /// <summary>
+    /// Per structure: derivatives of its raw descriptors with respect to its atoms' positions (CSR, atom
+    /// indices local to the structure; see <see cref="DescriptorDerivatives"/>), or null for an energy-only set.
+    /// </summary>
+    public DescriptorDerivatives[]? Derivatives { get; }
+
+    /// <summary>Whether the set carries reference forces and descriptor derivatives (needed for force training).</summary>
+    public bool HasForces => Forces != null;
+
     public int FeatureCount => Setup.Count;
     public int StructureCount => Offsets.Length - 1;
     public int AtomCount => Offsets[^1];
@@ -56,17 +101,49 @@ public sealed class TrainingSet
     /// <summary>
     /// Descriptors of every cluster of <paramref name="batch"/> (computed once, on all cores unless
     /// <paramref name="maxDegreeOfParallelism"/> says otherwise) with the batch's reference energies.
-    /// Throws <see cref="ArgumentException"/> naming the first structure without a finite energy or without atoms.
+    /// With <paramref name="withForces"/> (for force training) also the batch's reference forces and every
+    /// structure's descriptor derivatives (the descriptor values are the same either way).
+    /// Throws <see cref="ArgumentException"/> naming the first structure without a finite energy, without
+    /// atoms, or (withForces) without finite reference forces.
     /// </summary>
-    public static TrainingSet FromClusters(ClusterBatch batch, DescriptorSetup setup, string[]? ids = null, int maxDegreeOfParallelism = -1)
+    public static TrainingSet FromClusters(ClusterBatch batch, DescriptorSetup setup, string[]? ids = null, int maxDegreeOfParallelism = -1,
+        bool withForces = false)
     {
         for (int c = 0; c < batch.ClusterCount; c++)
         {
             if (!double.IsFinite(batch.Energies[c])) throw new ArgumentException($"structure {c} has no reference energy");
             if (batch.SizeOf(c) == 0) throw new ArgumentException($"structure {c} has no atoms");
+            if (withForces)
+            {
+                if (batch.Forces == null) throw new ArgumentException($"structure {c} has no reference forces (force training needs them)");
+                foreach (var f in batch.ForcesOf(c))
+                    if (!double.IsFinite(f)) throw new ArgumentException($"structure {c} has no finite reference forces (force training needs them)");
+            }
         }
         var values = new BatchDescriptors(setup).ComputeValues(batch, maxDegreeOfParallelism);
-        return new TrainingSet(setup, values, (int[])batch.Offsets.Clone(), (double[])batch.Energies.Clone(), ids);
+        if (!withForces)
+            return new TrainingSet(setup, values, (int[])batch.Offsets.Clone(), (double[])batch.Energies.Clone(), ids);
+        var derivatives = ComputeDerivatives(batch, setup, maxDegreeOfParallelism);
+        return new TrainingSet(setup, values, (int[])batch.Offsets.Clone(), (double[])batch.Energies.Clone(), ids,
+            (double[])batch.Forces!.Clone(), derivatives);
+    }
+
+    /// <summary>Descriptor derivatives of every cluster (one engine per worker; each result is an independent copy).</summary>
+    private static DescriptorDerivatives[] ComputeDerivatives(ClusterBatch batch, DescriptorSetup setup, int maxDegreeOfParallelism)
+    {
+        var result = new DescriptorDerivatives[batch.ClusterCount];
+        var opts = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
+        Parallel.For(0, batch.ClusterCount, opts,
+            () => (Engine: new DescriptorEngine(setup), Values: new double[16]),
+            (c, _, local) =>
+            {
+                int need = batch.SizeOf(c) * setup.Count;
+                if (local.Values.Length < need) local.Values = new double[2 * need];
+                result[c] = local.Engine.ComputeWithDerivatives(batch.PositionsOf(c), local.Values.AsSpan(0, need)).Clone();
+                return local;
+            },
+            _ => { });
+        return result;
     }
 
     /// <summary>The structures at <paramref name="indices"/>, in that order (copies).</summary>
@@ -78,23 +155,28 @@ public sealed class TrainingSet
         var d = new double[off[^1] * f];
         var e = new double[indices.Count];
         var ids = new string[indices.Count];
+        var forces = Forces == null ? null : new double[3 * off[^1]];
+        var deriv = Derivatives == null ? null : new DescriptorDerivatives[indices.Count];
         for (int k = 0; k < indices.Count; k++)
         {
             int s = indices[k];
             Descriptors.AsSpan(Offsets[s] * f, SizeOf(s) * f).CopyTo(d.AsSpan(off[k] * f));
             e[k] = Energies[s];
             ids[k] = Ids[s];
+            if (forces != null) Forces.AsSpan(3 * Offsets[s], 3 * SizeOf(s)).CopyTo(forces.AsSpan(3 * off[k]));
+            if (deriv != null) deriv[k] = Derivatives![s];   // immutable once built: shared, not copied
         }
-        return new TrainingSet(Setup, d, off, e, ids);
+        return new TrainingSet(Setup, d, off, e, ids, forces, deriv);
     }
 
-    /// <summary>A short content hash (energies, sizes and descriptors) for model provenance.</summary>
+    /// <summary>A short content hash (energies, sizes, descriptors and, when present, forces) for model provenance.</summary>
     public string ContentHash()
     {
         using var h = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Offsets.AsSpan()));
         h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Energies.AsSpan()));
         h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Descriptors.AsSpan()));
+        if (Forces != null) h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(Forces.AsSpan()));
         return Convert.ToHexString(h.GetHashAndReset())[..16].ToLowerInvariant();
     }
 }

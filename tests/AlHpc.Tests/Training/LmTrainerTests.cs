@@ -242,11 +242,12 @@ public class LmTrainerTests
     }
 
     [Fact]
-    public void ForceTrainingIsRefusedClearly()
+    public void ForceTrainingNeedsReferenceForces()
     {
+        // force training is implemented (ForceTrainingTests); a set without forces is refused clearly
         var set = TrainerTestData.Make(5, seed: 1);
-        var ex = Assert.Throws<NotSupportedException>(() => LmTrainer.Train(set, new TrainerOptions { ForcesWeight = 0.1 }));
-        Assert.Contains("not implemented", ex.Message);
+        var ex = Assert.Throws<ArgumentException>(() => LmTrainer.Train(set, new TrainerOptions { ForcesWeight = 0.1 }));
+        Assert.Contains("reference forces", ex.Message);
     }
 }
 

@@ -53,8 +53,53 @@ public class TrainCommandTests
         Assert.False(File.Exists(model));
     }
 
+    [Fact]
+    public void TrainsForcesWhenTheDataHasThem()
+    {
+        var dir = TestPaths.NewTempDir();
+        var data = Path.Combine(dir, "pool.extxyz");
+        var clusters = MlBopData.ThermalClusters(8, seed: 7);
+        ExtXyz.Write(data, clusters);
+        string model = Path.Combine(dir, "model.json"), curve = Path.Combine(dir, "curve.csv");
+        Assert.Equal(0, AlHpcCli.Run(["train", "--data", data, "--epochs", "3", "--batch", "0", "--seed", "2", "--forces-weight", "0.1",
+            "-o", model, "--curve", curve]));
+        var m = ModelFile.Load(model);
+        Assert.Equal("0.1", m.Provenance["forces_weight"]);
+        Assert.True(double.Parse(m.Provenance["holdout_force_mae_meV_per_A"], System.Globalization.CultureInfo.InvariantCulture) > 0);
+        var lines = File.ReadAllLines(curve);
+        Assert.EndsWith(",train_force_mae_meV_per_A,holdout_force_mae_meV_per_A", lines[0]);
+        Assert.False(lines[^1].EndsWith(','), lines[^1]);
+        // the CLI and the library give the same network
+        var set = TrainingSet.FromClusters(AlHpc.Structures.ClusterBatch.FromClusters(clusters), AlHpc.Descriptors.DefaultSetups.Water26, withForces: true);
+        var lib = LmTrainer.Train(set, new TrainerOptions { Epochs = 3, BatchSize = 0, Seed = 2, ForcesWeight = 0.1 });
+        Assert.Equal(lib.Model.Network.Weights, m.Network.Weights);
+    }
+
+    [Fact]
+    public void RefusesForceTrainingOnDataWithoutForces()
+    {
+        var dir = TestPaths.NewTempDir();
+        var data = Path.Combine(dir, "pool.extxyz");
+        var clusters = MlBopData.ThermalClusters(4, seed: 8);
+        clusters[2].Forces = null;
+        ExtXyz.Write(data, clusters);
+        var model = Path.Combine(dir, "model.json");
+        var err = new StringWriter();
+        var old = Console.Error;
+        int rc;
+        try { Console.SetError(err); rc = AlHpcCli.Run(["train", "--data", data, "--epochs", "2", "--forces-weight", "0.1", "-o", model]); }
+        finally { Console.SetError(old); }
+        Assert.Equal(2, rc);
+        Assert.Contains("pool.extxyz", err.ToString());
+        Assert.Contains("structure 2", err.ToString());
+        Assert.Contains("forces", err.ToString());
+        Assert.False(File.Exists(model));
+        // the same data trains energies only with the default weight 0
+        Assert.Equal(0, AlHpcCli.Run(["train", "--data", data, "--epochs", "1", "-o", model]));
+    }
+
     [Theory]
-    [InlineData("--forces-weight", "0.5")]
+    [InlineData("--forces-weight", "-0.5")]
     [InlineData("--holdout", "1.5")]
     [InlineData("--mu", "-1")]
     [InlineData("--batch", "-3")]
