@@ -348,28 +348,19 @@ internal sealed class LmSession : IDisposable
         for (int k = 0; k < 3 * n; k++) forces[k] = -q[k] / _scale;
     }
 
+    // z-score statistics over the atoms of the given structures, in their order (NnModel's definition)
     private static (double[] Mean, double[] Std) DescriptorStatistics(TrainingSet set, int[] structures)
     {
-        int f = set.FeatureCount;
-        var mean = new double[f];
-        var m2 = new double[f];
-        long count = 0;
-        // two-pass: mean, then squared deviations (numerically safer than sum of squares)
+        int f = set.FeatureCount, atoms = 0;
+        foreach (int s in structures) atoms += set.SizeOf(s);
+        var rows = new double[atoms * f];
+        int at = 0;
         foreach (int s in structures)
-            for (int a = set.Offsets[s]; a < set.Offsets[s + 1]; a++, count++)
-                for (int k = 0; k < f; k++) mean[k] += set.Descriptors[a * f + k];
-        for (int k = 0; k < f; k++) mean[k] /= Math.Max(1, count);
-        foreach (int s in structures)
-            for (int a = set.Offsets[s]; a < set.Offsets[s + 1]; a++)
-                for (int k = 0; k < f; k++) { double d = set.Descriptors[a * f + k] - mean[k]; m2[k] += d * d; }
-        var std = new double[f];
-        for (int k = 0; k < f; k++)
         {
-            double sd = Math.Sqrt(m2[k] / Math.Max(1, count));
-            // a constant descriptor (e.g. a function no pair reaches) carries no information: std 1
-            std[k] = sd > 1e-12 * Math.Max(1.0, Math.Abs(mean[k])) ? sd : 1.0;
+            set.Descriptors.AsSpan(set.Offsets[s] * f, set.SizeOf(s) * f).CopyTo(rows.AsSpan(at));
+            at += set.SizeOf(s) * f;
         }
-        return (mean, std);
+        return NnModel.DescriptorStatistics(rows, f);
     }
 
     public TrainingResult Run(Action<EpochRecord>? progress, CancellationToken ct)
@@ -386,7 +377,7 @@ internal sealed class LmSession : IDisposable
         curve.Add(rec);
         progress?.Invoke(rec);
         var bestRec = rec;
-        double bestSel = SelectionScore(hasHold ? _eHold : _eTrain);
+        double bestSel = SelectionScore(hasHold ? _eHold.AsSpan(0, _hold.Length) : _eTrain.AsSpan(0, _train.Length));
         int bestEpoch = 0;
         int sinceBest = 0;
         bool stoppedEarly = false;
@@ -398,7 +389,7 @@ internal sealed class LmSession : IDisposable
             rec = Evaluate(epoch, mu, clock, accepted, rejected, Nn0(_net), trainKnown);
             curve.Add(rec);
             progress?.Invoke(rec);
-            double sel = SelectionScore(hasHold ? _eHold : _eTrain);
+            double sel = SelectionScore(hasHold ? _eHold.AsSpan(0, _hold.Length) : _eTrain.AsSpan(0, _train.Length));
             if (sel < bestSel)
             {
                 bestSel = sel;

@@ -1,0 +1,64 @@
+using AlHpc.ActiveLearning;
+using AlHpc.Training;
+
+namespace AlHpc.Tests.Training;
+
+/// <summary>Best-epoch selection: the error cap, explicit held-out structures, active learning's stable split.</summary>
+public class SelectionTests
+{
+    private static TrainerOptions Options(double cap = double.PositiveInfinity, int[]? holdout = null) => new()
+    {
+        Epochs = 25, BatchSize = 0, Threads = 1, Seed = 5, HiddenLayers = [6, 5], HoldoutFraction = 0.25,
+        SelectionErrorCapMeV = cap, HoldoutIndices = holdout,
+    };
+
+    [Fact]
+    public void ErrorCapDecidesTheBestEpochOnlyThroughCappedErrors()
+    {
+        var set = TrainerTestData.Make(40, seed: 2);
+        var plain = LmTrainer.Train(set, Options());
+        Assert.True(plain.BestEpoch > 0, "training should improve on the random start");
+
+        // a cap above every error changes nothing: same epoch, same weights
+        var loose = LmTrainer.Train(set, Options(cap: 1e12));
+        Assert.Equal(plain.BestEpoch, loose.BestEpoch);
+        Assert.Equal(plain.Model.Network.Weights, loose.Model.Network.Weights);
+
+        // a cap below every error makes every epoch score the same: the start is never beaten
+        var tight = LmTrainer.Train(set, Options(cap: 1e-9));
+        Assert.Equal(0, tight.BestEpoch);
+        Assert.Equal(plain.Curve.Count, tight.Curve.Count); // training itself is unchanged
+        Assert.Equal(plain.Curve[^1].TrainMae, tight.Curve[^1].TrainMae);
+    }
+
+    [Fact]
+    public void ExplicitHoldoutIsUsedAndBadIndicesAreRefused()
+    {
+        var set = TrainerTestData.Make(12, seed: 3);
+        var r = LmTrainer.Train(set, Options(holdout: [7, 2, 11]));
+        Assert.Equal([2, 7, 11], r.HoldoutIndices);
+        Assert.Equal(9, r.TrainIndices.Length);
+        Assert.DoesNotContain(7, r.TrainIndices);
+
+        Assert.Throws<ArgumentException>(() => LmTrainer.Train(set, Options(holdout: [12])));
+        Assert.Throws<ArgumentException>(() => LmTrainer.Train(set, Options(holdout: [3, 3])));
+        Assert.Throws<ArgumentException>(() => LmTrainer.Train(set, Options(holdout: Enumerable.Range(0, 12).ToArray())));
+        Assert.Throws<ArgumentException>(() => new TrainerOptions { SelectionErrorCapMeV = 0 }.Validate());
+    }
+
+    [Fact]
+    public void StableHoldoutKeepsEveryStructureOnItsSideAsThePoolGrows()
+    {
+        var big = ActiveLearningRun.StableHoldout(600, 0.1, masterSeed: 4);
+        Assert.DoesNotContain(0, big);                               // the seed structure is always trained on
+        Assert.InRange(big.Length, 40, 80);                          // about 10 %
+        foreach (int n in new[] { 50, 123, 400 })
+        {
+            var small = ActiveLearningRun.StableHoldout(n, 0.1, masterSeed: 4);
+            if (big.Any(i => i < n)) Assert.Equal(big.Where(i => i < n), small); // a prefix of the pool keeps its split
+        }
+        Assert.Single(ActiveLearningRun.StableHoldout(2, 0.1, masterSeed: 4)); // at least one once there are two
+        Assert.Empty(ActiveLearningRun.StableHoldout(1, 0.1, masterSeed: 4));
+        Assert.NotEqual(big, ActiveLearningRun.StableHoldout(600, 0.1, masterSeed: 5));
+    }
+}
