@@ -189,11 +189,15 @@ public sealed class TrainingSettings
     /// <summary>Lower bound of the epoch count when <see cref="EpochsPerStructure"/> is on.</summary>
     public int MinEpochs { get; set; } = 200;
 
-    /// <summary>Batch size once the training part of the pool holds at least this many structures (paper: 32); 0: full batch.</summary>
-    public int BatchSize { get; set; } = 32;
+    /// <summary>
+    /// Structures per Levenberg-Marquardt step once the training part of the pool holds at least this many;
+    /// 0 (default): full batch. The paper's aenet setting is 32 (with 1 while the pool is smaller); measured
+    /// worse here (docs/active-learning.md, "Choices that differ from the paper").
+    /// </summary>
+    public int BatchSize { get; set; }
 
-    /// <summary>Batch size while the pool is smaller (paper: 1); 0: full batch.</summary>
-    public int SmallPoolBatchSize { get; set; } = 1;
+    /// <summary>Batch size while the pool is smaller than <see cref="BatchSize"/> (paper: 1); 0: full batch.</summary>
+    public int SmallPoolBatchSize { get; set; }
 
     /// <summary>Initial Levenberg-Marquardt damping (aenet "learnrate", paper: 0.1).</summary>
     public double Mu { get; set; } = 0.1;
@@ -215,6 +219,10 @@ public sealed class TrainingSettings
     /// seeded split of the whole pool each generation.
     /// </summary>
     public bool StableHoldout { get; set; }
+
+    /// <summary>With <see cref="WarmStart"/>: the previous generation's network itself (epoch 0) is never returned, so
+    /// every generation learns the structures just added (without it a warm start tends to keep epoch 0 for ever).</summary>
+    public bool WarmStartMoveOn { get; set; } = true;
 
     /// <summary>Filled by the run for each generation when <see cref="StableHoldout"/> is on (not a setting).</summary>
     [JsonIgnore]

@@ -312,6 +312,7 @@ public sealed class ActiveLearningRun
             Mu = t.Mu,
             HoldoutFraction = t.HoldoutFraction,
             StableHoldout = t.StableHoldout,
+            WarmStartMoveOn = t.WarmStartMoveOn,
             WarmStart = t.WarmStart,
             EarlyStopEpochs = t.EarlyStopEpochs,
             SelectionErrorCapMeV = t.SelectionErrorCapMeV,

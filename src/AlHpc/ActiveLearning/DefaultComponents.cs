@@ -128,6 +128,7 @@ public static class DefaultComponents
                 Mu = settings.Mu,
                 HoldoutFraction = settings.HoldoutFraction,
                 HoldoutIndices = settings.HoldoutIndices,
+                FirstSelectableEpoch = warmStart != null && settings.WarmStartMoveOn ? 1 : 0,
                 EarlyStopEpochs = settings.EarlyStopEpochs,
                 SelectionErrorCapMeV = settings.SelectionErrorCapMeV ?? double.PositiveInfinity,
                 Seed = seed,

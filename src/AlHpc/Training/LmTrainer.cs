@@ -390,7 +390,7 @@ internal sealed class LmSession : IDisposable
             curve.Add(rec);
             progress?.Invoke(rec);
             double sel = SelectionScore(hasHold ? _eHold.AsSpan(0, _hold.Length) : _eTrain.AsSpan(0, _train.Length));
-            if (sel < bestSel)
+            if (sel < bestSel || (epoch == _opt.FirstSelectableEpoch && _opt.FirstSelectableEpoch > 0))
             {
                 bestSel = sel;
                 bestRec = rec;

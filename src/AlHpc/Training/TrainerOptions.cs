@@ -56,6 +56,12 @@ public sealed record TrainerOptions
     /// </summary>
     public double SelectionErrorCapMeV { get; init; } = double.PositiveInfinity;
 
+    /// <summary>
+    /// The returned network is chosen among epochs &gt;= this (default 0: the starting network, epoch 0, can win).
+    /// 1 makes a warm start always move on from its starting network.
+    /// </summary>
+    public int FirstSelectableEpoch { get; init; }
+
     /// <summary>Stop after this many epochs without a better selection error (0 = never, the default).</summary>
     public int EarlyStopEpochs { get; init; }
 
@@ -107,6 +113,7 @@ public sealed record TrainerOptions
         if (MaxRetries < 0) throw new ArgumentException("retries must be >= 0");
         if (!(HoldoutFraction >= 0 && HoldoutFraction < 1)) throw new ArgumentException("held-out fraction must be in [0, 1)");
         if (EarlyStopEpochs < 0) throw new ArgumentException("early stop must be >= 0 (0 = off)");
+        if (FirstSelectableEpoch < 0 || FirstSelectableEpoch > Math.Max(1, Epochs)) throw new ArgumentException("the first selectable epoch must be in 0..epochs");
         if (!(SelectionErrorCapMeV > 0)) throw new ArgumentException("the selection error cap must be > 0 meV/molecule (+infinity: plain MAE)");
         if (Threads < 0) throw new ArgumentException("threads must be >= 0 (0 = all cores)");
         if (!(ForcesWeight >= 0) || !double.IsFinite(ForcesWeight)) throw new ArgumentException("forces weight must be >= 0 and finite");

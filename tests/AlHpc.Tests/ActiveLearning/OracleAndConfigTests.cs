@@ -148,8 +148,10 @@ public class ActiveLearningConfigTests
     {
         var c = new ActiveLearningConfig();
         Assert.Equal(2000, c.Training.Epochs);
-        Assert.Equal(32, c.Training.BatchSize);
-        Assert.Equal(1, c.Training.SmallPoolBatchSize);
+        // documented departures from the paper: full-batch LM, capped best-epoch selection
+        Assert.Equal(0, c.Training.BatchSize);
+        Assert.Equal(0, c.Training.SmallPoolBatchSize);
+        Assert.Equal(10, c.Training.SelectionErrorCapMeV);
         Assert.Equal(0.1, c.Training.Mu);
         Assert.Equal(5000, c.Sampling.Metropolis.Cycles);
         Assert.Equal(300, c.Sampling.Metropolis.TemperatureK);
@@ -176,7 +178,7 @@ public class ActiveLearningConfigTests
         var c = ActiveLearningConfig.Load(path);
         Assert.Equal(7, c.Seed);
         Assert.Equal(50, c.Training.Epochs);
-        Assert.Equal(32, c.Training.BatchSize);
+        Assert.Equal(0, c.Training.BatchSize);
     }
 
     [Fact]

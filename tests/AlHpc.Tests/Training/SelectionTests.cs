@@ -62,3 +62,21 @@ public class SelectionTests
         Assert.NotEqual(big, ActiveLearningRun.StableHoldout(600, 0.1, masterSeed: 5));
     }
 }
+
+public class WarmStartSelectionTests
+{
+    [Fact]
+    public void FirstSelectableEpochMakesAWarmStartMoveOn()
+    {
+        var set = TrainerTestData.Make(30, seed: 9);
+        var start = LmTrainer.Train(set, new TrainerOptions { Epochs = 30, BatchSize = 0, Seed = 2, HiddenLayers = [5, 4] }).Model;
+        // a cap below every error: no epoch can beat the start on the selection score
+        var stay = LmTrainer.Train(set, new TrainerOptions { Epochs = 5, BatchSize = 0, Seed = 2, SelectionErrorCapMeV = 1e-9 }, start);
+        Assert.Equal(0, stay.BestEpoch);
+        Assert.Equal(start.Network.Weights, stay.Model.Network.Weights);
+        var move = LmTrainer.Train(set, new TrainerOptions { Epochs = 5, BatchSize = 0, Seed = 2, SelectionErrorCapMeV = 1e-9, FirstSelectableEpoch = 1 }, start);
+        Assert.Equal(1, move.BestEpoch);
+        Assert.NotEqual(start.Network.Weights, move.Model.Network.Weights);
+        Assert.Throws<ArgumentException>(() => new TrainerOptions { FirstSelectableEpoch = -1 }.Validate());
+    }
+}
