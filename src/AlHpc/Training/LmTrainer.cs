@@ -390,7 +390,11 @@ internal sealed class LmSession : IDisposable
             curve.Add(rec);
             progress?.Invoke(rec);
             double sel = SelectionScore(hasHold ? _eHold.AsSpan(0, _hold.Length) : _eTrain.AsSpan(0, _train.Length));
-            if (sel < bestSel || (epoch == _opt.FirstSelectableEpoch && _opt.FirstSelectableEpoch > 0))
+            // with a cap, capped scores can tie (every held-out error above the cap): the plain MAE decides then
+            bool better = sel < bestSel
+                || (sel == bestSel && double.IsFinite(_opt.SelectionErrorCapMeV)
+                    && (hasHold ? rec.HoldoutMae < bestRec.HoldoutMae : rec.TrainMae < bestRec.TrainMae));
+            if (better || (epoch == _opt.FirstSelectableEpoch && _opt.FirstSelectableEpoch > 0))
             {
                 bestSel = sel;
                 bestRec = rec;

@@ -51,8 +51,9 @@ public sealed record TrainerOptions
     /// <summary>
     /// Cap (meV/molecule) on each structure's error when the best epoch is selected: the selection score is
     /// the mean over the held-out structures of min(|E_ref - E_NN|/N, cap), so that a few structures that no
-    /// epoch predicts (far outside the training data) cannot decide which epoch wins. +infinity (default):
-    /// the plain held-out MAE, as aenet. Reported errors are never capped.
+    /// epoch predicts (far outside the training data) cannot decide which epoch wins; equal capped scores (every
+    /// held-out error above the cap) are decided by the plain MAE. +infinity (default): the plain held-out MAE,
+    /// as aenet. Reported errors are never capped.
     /// </summary>
     public double SelectionErrorCapMeV { get; init; } = double.PositiveInfinity;
 
