@@ -118,7 +118,7 @@ public sealed class ActiveLearningConfig
         Check(Training.MinEpochs >= 1, "training.minEpochs must be >= 1");
         Check(Training.EpochsPerStructure >= 0, "training.epochsPerStructure must be >= 0");
         Check(Training.EarlyStopEpochs >= 0, "training.earlyStopEpochs must be >= 0 (0: off)");
-        Check(Training.SelectionErrorCapMeV is null or > 0, "training.selectionErrorCapMeV must be > 0 (null: plain MAE)");
+        Check(Training.SelectionErrorCapMeV is null or >= 0, "training.selectionErrorCapMeV must be >= 0 (0: plain MAE; null: 10 x selection.toleranceMeV)");
 
         foreach (var (name, cycles, frames) in new[] { ("metropolis", Sampling.Metropolis.Cycles, Sampling.Metropolis.Frames), ("nested", Sampling.Nested.Cycles, Sampling.Nested.Frames) })
         {
@@ -208,9 +208,10 @@ public sealed class TrainingSettings
     /// <summary>
     /// Best-epoch selection: each held-out structure's error counts at most this much (meV/molecule), so a
     /// few pool structures far outside everything else (the first generations' collapsed clusters) cannot
-    /// decide which epoch wins; null: the plain held-out MAE (aenet).
+    /// decide which epoch wins. null (default): 10 x selection.toleranceMeV (10 meV/molecule with the paper's
+    /// tolerance); 0: the plain held-out MAE (aenet).
     /// </summary>
-    public double? SelectionErrorCapMeV { get; set; } = 10;
+    public double? SelectionErrorCapMeV { get; set; }
 
     /// <summary>
     /// Keep every pool structure on the same side of the held-out split in all generations (a structure is held

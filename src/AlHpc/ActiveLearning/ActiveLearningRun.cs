@@ -315,7 +315,12 @@ public sealed class ActiveLearningRun
             WarmStartMoveOn = t.WarmStartMoveOn,
             WarmStart = t.WarmStart,
             EarlyStopEpochs = t.EarlyStopEpochs,
-            SelectionErrorCapMeV = t.SelectionErrorCapMeV,
+            SelectionErrorCapMeV = t.SelectionErrorCapMeV switch
+            {
+                null => 10 * _config.Selection.ToleranceMeV,
+                0 => double.PositiveInfinity,
+                { } cap => cap,
+            },
             SetupFile = t.SetupFile,
         };
         if (t.EpochsPerStructure > 0)

@@ -130,7 +130,7 @@ public static class DefaultComponents
                 HoldoutIndices = settings.HoldoutIndices,
                 FirstSelectableEpoch = warmStart != null && settings.WarmStartMoveOn ? 1 : 0,
                 EarlyStopEpochs = settings.EarlyStopEpochs,
-                SelectionErrorCapMeV = settings.SelectionErrorCapMeV ?? double.PositiveInfinity,
+                SelectionErrorCapMeV = settings.SelectionErrorCapMeV is > 0 and { } cap ? cap : double.PositiveInfinity,
                 Seed = seed,
             };
             var init = (warmStart as NnLearnedModel)?.Model;
