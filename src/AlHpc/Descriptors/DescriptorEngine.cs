@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using AlHpc.Geometry;
 
@@ -11,11 +10,12 @@ namespace AlHpc.Descriptors;
 /// Fast Behler2011 G2/G5 descriptors (same definitions as <see cref="ReferenceDescriptors"/>) and their
 /// position derivatives for non-periodic clusters. Units: positions A, eta A^-2.
 /// <para>
-/// Work sharing: per unordered pair one SinCos per distinct cutoff and one vectorised exp batch for every
-/// G2 term and every distinct G5 radial factor exp(-eta r^2) fc(r); both directions of the pair reuse it
-/// (the neighbour lists are sorted, so the reverse entry is found by a moving cursor). Per triplet
-/// the distinct (lambda, zeta) angular terms and the distinct (eta, Rc) radial products are computed once and
-/// combined into every G5 function.
+/// Work sharing: every unordered pair is visited once (the neighbour lists are sorted, so the reverse entry
+/// is found by a moving cursor); the radial terms of all pairs (cutoff function, every G2 term and every
+/// distinct G5 radial factor exp(-eta r^2) fc(r), with their r-derivatives) are evaluated in SIMD lanes
+/// over pairs and stored by function, and both directions of a pair read them through a pair index. Per
+/// triplet the distinct (lambda, zeta) angular terms and the distinct (eta, Rc) radial products are computed
+/// once and combined into every G5 function (on AVX-512 the angular terms are the lanes of one vector).
 /// </para>
 /// <para>
 /// Not thread safe: one engine per thread (they are cheap). Nothing is allocated per call once the
@@ -26,6 +26,7 @@ namespace AlHpc.Descriptors;
 [SkipLocalsInit]
 public sealed class DescriptorEngine
 {
+    private static readonly int VC = Vector<double>.Count;
     private readonly int _nf;
     // G2 tables
     private readonly int _nG2;
@@ -45,7 +46,6 @@ public sealed class DescriptorEngine
     private readonly bool _dense;
     private readonly int[] _qaOut; // nQ*nA -> output index or -1
     private readonly double _maxG5Rc;
-    private readonly int _nExp; // padded exp batch per pair: [G2 ... | G5 radial ...]
     // AVX-512 triplet kernels (see "triplet kernels"): lanes a < nA hold lambda, 2^(1-zeta), 2^(1-zeta) zeta lambda
     private readonly bool _vec;
     private readonly Vector512<double> _vLam, _vCoef, _vDCoef;
@@ -54,16 +54,22 @@ public sealed class DescriptorEngine
 
     private readonly NeighbourList _nl = new();
     private readonly DescriptorDerivatives _deriv = new();
-    // per neighbour-list entry (both directions of a pair): G2 d/dr, G5 radial factors and d/dr, unit vector + 1/r
-    private double[] _g2d = new double[16], _h = new double[16], _dh = new double[16], _u = new double[64];
-    private double[] _fe = new double[64]; // per entry force accumulator (AccumulateForces)
+    // Radial terms per unordered pair, stored by function with stride _ps (pair capacity, a multiple of VC):
+    // G2 term k of pair n at _g2v[k * _ps + n] (d/dr in _g2d), G5 radial group q at _h[q * _ps + n] (_dh).
+    private int _ps;
+    private double[] _rp = [], _g2v = [], _g2d = [], _h = [], _dh = [];
+    // per neighbour-list entry p (both directions): its pair, unit vector (r_j - r_i)/r and 1/r, force accumulator
+    private int[] _pairOf = new int[16];
+    private double[] _u = new double[64], _fe = new double[64];
     private int[] _cursor = new int[16];
     private bool _cacheValid;
 
     // scratch
-    private readonly double[] _args, _exps, _fc, _dfc, _A, _Ap, _g2v, _W, _g2w;
-    // local environment scratch (ComputeAtom)
-    private double[] _lg2d = new double[16], _lh = new double[16], _ldh = new double[16], _lu = new double[64];
+    private readonly double[] _A, _Ap, _W, _g2w;
+    // local environment (ComputeAtom): same layouts, pair n = neighbour n
+    private int _lps;
+    private double[] _lr = [], _lg2v = [], _lg2d = [], _lh = [], _ldh = [], _lu = [];
+    private int[] _lpair = [];
 
     public DescriptorEngine(DescriptorSetup setup)
     {
@@ -109,14 +115,9 @@ public sealed class DescriptorEngine
         bool unique = true;
         foreach (var t in g5) { if (_qaOut[t.q * _nA + t.a] >= 0) unique = false; _qaOut[t.q * _nA + t.a] = t.f; }
         _dense = unique && _nQ * _nA <= 2 * _nG5 + 8;
-        int vc = Vector512.IsHardwareAccelerated ? 8 : Vector<double>.Count;
-        _nExp = Math.Max(vc, (_nG2 + _nQ + vc - 1) / vc * vc);
-        _args = new double[_nExp]; _exps = new double[_nExp];
-        _fc = new double[_nCut]; _dfc = new double[_nCut];
         _A = new double[Math.Max(1, _nA)]; _Ap = new double[Math.Max(1, _nA)];
-        _g2v = new double[Math.Max(1, _nG2)]; _g2w = new double[Math.Max(1, _nG2)];
+        _g2w = new double[Math.Max(1, _nG2)];
         // fast path: AVX-512, at most 8 (lambda, zeta) groups, integer zeta, dense grid
-        int maxExp = _nA == 0 ? 0 : _aIntZeta.Max(z => z - 1);
         _vec = Vector512.IsHardwareAccelerated && _dense && _nA is > 0 and <= 8 && _aIntZeta.All(z => z >= 1);
         _vBits = [];
         if (_vec)
@@ -124,7 +125,7 @@ public sealed class DescriptorEngine
             var lam = new double[8]; var coef = new double[8]; var dcoef = new double[8];
             for (int a = 0; a < _nA; a++) { lam[a] = _aLambda[a]; coef[a] = _aCoef[a]; dcoef[a] = _aCoef[a] * _aZeta[a] * _aLambda[a]; }
             _vLam = Vector512.Create(lam); _vCoef = Vector512.Create(coef); _vDCoef = Vector512.Create(dcoef);
-            int nBits = 0;
+            int maxExp = _aIntZeta.Max() - 1, nBits = 0;
             while ((maxExp >> nBits) != 0) nBits++;
             _vBits = new Vector512<double>[nBits];
             for (int k = 0; k < nBits; k++)
@@ -162,13 +163,13 @@ public sealed class DescriptorEngine
         {
             unsafe
             {
-                fixed (int* start = _nl.Start)
+                fixed (int* start = _nl.Start, pair = _pairOf)
                 fixed (double* r = _nl.R, u = _u, h = _h, g = values)
                 {
                     for (int i = 0; i < n; i++)
                     {
                         int st = start[i], m = start[i + 1] - st;
-                        if (m >= 2) Triplets(m, r + st, u + 4 * st, h + st * _nQ, g + i * _nf);
+                        if (m >= 2) Triplets(m, r + st, u + 4 * st, pair + st, h, _ps, g + i * _nf);
                     }
                 }
             }
@@ -189,7 +190,7 @@ public sealed class DescriptorEngine
         var start = _nl.Start;
         var d = _deriv;
         d.Ensure(n, _nl.PairCount + n, _nf);
-        int blk = _nf * 3;
+        int blk = _nf * 3, ps = _ps;
         for (int i = 0; i < n; i++)
         {
             int st = start[i], en = start[i + 1];
@@ -202,19 +203,18 @@ public sealed class DescriptorEngine
             // radial (G2) part
             for (int p = st; p < en; p++)
             {
-                double r = _nl.R[p], ux = _nl.Dx[p] / r, uy = _nl.Dy[p] / r, uz = _nl.Dz[p] / r;
+                double ux = _u[4 * p], uy = _u[4 * p + 1], uz = _u[4 * p + 2];
                 var dj = block.Slice((1 + p - st) * blk, blk);
                 for (int k = 0; k < _nG2; k++)
                 {
-                    double s = _g2d[p * _nG2 + k];
+                    double s = _g2d[k * ps + _pairOf[p]];
                     int o = _g2Out[k] * 3;
                     dj[o] += s * ux; dj[o + 1] += s * uy; dj[o + 2] += s * uz;
                     block[o] -= s * ux; block[o + 1] -= s * uy; block[o + 2] -= s * uz;
                 }
             }
             if (en - st >= 2 && _nG5 > 0)
-                TripletDerivatives(_nl.Dx[st..en], _nl.Dy[st..en], _nl.Dz[st..en], _nl.R[st..en],
-                    _h.AsSpan(st * _nQ, (en - st) * _nQ), _dh.AsSpan(st * _nQ, (en - st) * _nQ),
+                TripletDerivatives(_nl.R[st..en], _u.AsSpan(4 * st, 4 * (en - st)), _pairOf.AsSpan(st, en - st),
                     values.Slice(i * _nf, _nf), block);
         }
         d.StartArray[n] = _nl.PairCount + n;
@@ -230,13 +230,13 @@ public sealed class DescriptorEngine
     public void AccumulateForces(ReadOnlySpan<double> dEdG, Span<double> forces)
     {
         if (!_cacheValid) throw new InvalidOperationException("call ComputeValues first");
-        int n = _nl.AtomCount, np = _nl.PairCount, nf = _nf, nG2 = _nG2, nQ = _nQ, nA = _nA, ws = _wStride;
+        int n = _nl.AtomCount, np = _nl.PairCount, nf = _nf, nG2 = _nG2, nQ = _nQ, ws = _wStride, ps = _ps;
         if (dEdG.Length < n * nf) throw new ArgumentException("dEdG too short", nameof(dEdG));
         if (forces.Length < 3 * n) throw new ArgumentException("forces too short", nameof(forces));
         if (_fe.Length < 4 * np) _fe = new double[Math.Max(4 * np, 2 * _fe.Length)];
         unsafe
         {
-            fixed (int* start = _nl.Start, idx = _nl.Index, g2Out = _g2Out, g5Out = _g5Out, g5Q = _g5Q, g5A = _g5A)
+            fixed (int* start = _nl.Start, idx = _nl.Index, pairOf = _pairOf, g2Out = _g2Out, g5Out = _g5Out, g5Q = _g5Q, g5A = _g5A)
             fixed (double* r = _nl.R, u = _u, h = _h, dh = _dh, g2d = _g2d, fe = _fe, W = _W, g2w = _g2w, grad = dEdG, f = forces)
             {
                 for (int i = 0; i < n; i++)
@@ -246,13 +246,19 @@ public sealed class DescriptorEngine
                     double* gr = grad + i * nf;
                     double* fei = fe + 4 * st;
                     double* ui = u + 4 * st;
-                    // radial (G2): dG_i/dr_j = sum_k dEdG_k g2d_k along the unit vector of entry p
+                    int* pair = pairOf + st;
+                    // radial (G2): dG_i/dr_j = (sum_k dEdG_k g2d_k) u_ij; the sums accumulate in lane 3 of fe
                     for (int k = 0; k < nG2; k++) g2w[k] = gr[g2Out[k]];
+                    for (int p = 0; p < m; p++) fei[4 * p + 3] = 0;
+                    for (int k = 0; k < nG2; k++)
+                    {
+                        double w = g2w[k];
+                        double* col = g2d + k * ps;
+                        for (int p = 0; p < m; p++) fei[4 * p + 3] += w * col[pair[p]];
+                    }
                     for (int p = 0; p < m; p++)
                     {
-                        double* gd = g2d + (st + p) * nG2;
-                        double s = 0;
-                        for (int k = 0; k < nG2; k++) s += g2w[k] * gd[k];
+                        double s = fei[4 * p + 3];
                         fei[4 * p] = s * ui[4 * p]; fei[4 * p + 1] = s * ui[4 * p + 1]; fei[4 * p + 2] = s * ui[4 * p + 2];
                     }
                     // angular (G5)
@@ -260,7 +266,7 @@ public sealed class DescriptorEngine
                     {
                         new Span<double>(W, nQ * ws).Clear();
                         for (int t = 0; t < _nG5; t++) W[g5Q[t] * ws + g5A[t]] += gr[g5Out[t]];
-                        TripletForces(m, r + st, ui, h + st * nQ, dh + st * nQ, W, fei);
+                        TripletForces(m, r + st, ui, pair, h, dh, ps, W, fei);
                     }
                     double fix = 0, fiy = 0, fiz = 0;
                     for (int p = 0; p < m; p++)
@@ -285,122 +291,448 @@ public sealed class DescriptorEngine
         int m = r.Length;
         var g = values[.._nf];
         g.Clear();
-        if (_lh.Length < m * Math.Max(1, _nQ)) { _lh = new double[2 * m * Math.Max(1, _nQ)]; _ldh = new double[_lh.Length]; }
-        if (_lg2d.Length < m * Math.Max(1, _nG2)) _lg2d = new double[2 * m * Math.Max(1, _nG2)];
-        if (_lu.Length < 4 * m) _lu = new double[8 * m];
+        if (m == 0) return;
+        int padded = (m + VC - 1) / VC * VC;
+        if (_lps < padded)
+        {
+            int cap = Math.Max(padded, 2 * _lps);
+            _lr = new double[cap]; _lu = new double[4 * cap]; _lpair = new int[cap];
+            for (int p = 0; p < cap; p++) _lpair[p] = p;
+            _lg2v = new double[_nG2 * cap]; _lg2d = new double[_nG2 * cap];
+            _lh = new double[_nQ * cap]; _ldh = new double[_nQ * cap];
+            _lps = cap;
+        }
+        double rc = Cutoff;
         for (int p = 0; p < m; p++)
         {
-            if (!(r[p] < Cutoff)) { for (int q = 0; q < _nQ; q++) _lh[p * _nQ + q] = 0; continue; }
-            PairTerms(r[p], _lg2d.AsSpan(p * _nG2, _nG2), _lh.AsSpan(p * _nQ, _nQ), _ldh.AsSpan(p * _nQ, _nQ));
-            for (int k = 0; k < _nG2; k++) g[_g2Out[k]] += _g2v[k];
+            // a neighbour at or beyond the cutoff (or not finite) is parked at Rc: all its terms vanish there
+            if (!(r[p] < rc)) { _lr[p] = rc; _lu[4 * p] = _lu[4 * p + 1] = _lu[4 * p + 2] = _lu[4 * p + 3] = 0; continue; }
             double inv = 1.0 / r[p];
+            _lr[p] = r[p];
             _lu[4 * p] = dx[p] * inv; _lu[4 * p + 1] = dy[p] * inv; _lu[4 * p + 2] = dz[p] * inv; _lu[4 * p + 3] = inv;
         }
-        if (m >= 2 && _nG5 > 0)
+        for (int p = m; p < padded; p++) _lr[p] = rc;
+        int ps = _lps;
+        unsafe
         {
-            unsafe
+            fixed (double* lr = _lr, lu = _lu, g2v = _lg2v, g2d = _lg2d, h = _lh, dh = _ldh, pg = g)
+            fixed (int* pair = _lpair)
             {
-                fixed (double* pr = r, u = _lu, h = _lh, pg = g) Triplets(m, pr, u, h, pg);
+                RadialTerms(lr, padded, ps, g2v, g2d, h, dh);
+                for (int k = 0; k < _nG2; k++)
+                {
+                    double s = 0;
+                    double* v = g2v + k * ps;
+                    for (int p = 0; p < m; p++) s += v[p];
+                    pg[_g2Out[k]] += s;
+                }
+                if (m >= 2 && _nG5 > 0) Triplets(m, lr, lu, pair, h, ps, pg);
             }
         }
     }
 
-    // ---------------------------------------------------------------- internals
+    // ---------------------------------------------------------------- pair pass
 
-    /// <summary>Per unordered pair: G2 terms into both atoms' rows, caches g2d/h/dh for both directions.</summary>
+    /// <summary>
+    /// Unit vectors of every entry, radial terms of every unordered pair (<see cref="RadialTerms"/>) and the
+    /// G2 values (overwrites <paramref name="values"/>; the G5 values are added by the triplet pass).
+    /// </summary>
     private void PairPass(Span<double> values)
     {
-        int n = _nl.AtomCount, np = _nl.PairCount;
+        int n = _nl.AtomCount, np = _nl.PairCount, nPairs = np / 2, nf = _nf;
         values.Clear();
-        if (_g2d.Length < np * _nG2) _g2d = new double[Math.Max(np * _nG2, 2 * _g2d.Length)];
-        if (_h.Length < np * _nQ) { _h = new double[Math.Max(np * _nQ, 2 * _h.Length)]; _dh = new double[_h.Length]; }
+        int padded = Math.Max(VC, (nPairs + VC - 1) / VC * VC);
+        if (_ps < padded)
+        {
+            int cap = Math.Max(padded, 2 * _ps);
+            _rp = new double[cap];
+            _g2v = new double[_nG2 * cap]; _g2d = new double[_nG2 * cap];
+            _h = new double[_nQ * cap]; _dh = new double[_nQ * cap];
+            _ps = cap;
+        }
         if (_u.Length < 4 * np) _u = new double[Math.Max(4 * np, 2 * _u.Length)];
+        if (_pairOf.Length < np) _pairOf = new int[Math.Max(np, 2 * _pairOf.Length)];
         if (_cursor.Length < n) _cursor = new int[Math.Max(n, 2 * _cursor.Length)];
-        var start = _nl.Start; var idx = _nl.Index; var rr = _nl.R; var dx = _nl.Dx; var dy = _nl.Dy; var dz = _nl.Dz;
-        var u = _u;
-        for (int i = 0; i < n; i++) _cursor[i] = start[i];
-        for (int i = 0; i < n; i++)
+        int ps = _ps;
+        unsafe
         {
-            int en = start[i + 1];
-            // skip entries j < i: already filled by the reverse pass
-            int p = _cursor[i];
-            for (; p < en; p++)
+            fixed (int* start = _nl.Start, idx = _nl.Index, cursor = _cursor, pairOf = _pairOf, g2Out = _g2Out)
+            fixed (double* dx = _nl.Dx, dy = _nl.Dy, dz = _nl.Dz, r = _nl.R, u = _u, rp = _rp,
+                   g2v = _g2v, g2d = _g2d, h = _h, dh = _dh, g = values)
             {
-                int j = idx[p];
-                int pr = _cursor[j]++;
-                Debug.Assert(idx[pr] == i);
-                var g2d = _g2d.AsSpan(p * _nG2, _nG2);
-                var h = _h.AsSpan(p * _nQ, _nQ);
-                var dh = _dh.AsSpan(p * _nQ, _nQ);
-                PairTerms(rr[p], g2d, h, dh);
-                g2d.CopyTo(_g2d.AsSpan(pr * _nG2, _nG2));
-                h.CopyTo(_h.AsSpan(pr * _nQ, _nQ));
-                dh.CopyTo(_dh.AsSpan(pr * _nQ, _nQ));
-                double inv = 1.0 / rr[p], ux = dx[p] * inv, uy = dy[p] * inv, uz = dz[p] * inv;
-                u[4 * p] = ux; u[4 * p + 1] = uy; u[4 * p + 2] = uz; u[4 * p + 3] = inv;
-                u[4 * pr] = -ux; u[4 * pr + 1] = -uy; u[4 * pr + 2] = -uz; u[4 * pr + 3] = inv;
-                var gi = values.Slice(i * _nf, _nf);
-                var gj = values.Slice(j * _nf, _nf);
-                for (int k = 0; k < _nG2; k++) { double v = _g2v[k]; gi[_g2Out[k]] += v; gj[_g2Out[k]] += v; }
+                // pairs (i < j) in list order; entry p of i and its reverse pr of j share pair k
+                for (int i = 0; i < n; i++) cursor[i] = start[i];
+                int k = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    int en = start[i + 1];
+                    for (int p = cursor[i]; p < en; p++) // entries j < i were filled from the other side
+                    {
+                        int j = idx[p];
+                        int pr = cursor[j]++;
+                        Debug.Assert(idx[pr] == i);
+                        pairOf[p] = k; pairOf[pr] = k;
+                        double inv = 1.0 / r[p], ux = dx[p] * inv, uy = dy[p] * inv, uz = dz[p] * inv;
+                        u[4 * p] = ux; u[4 * p + 1] = uy; u[4 * p + 2] = uz; u[4 * p + 3] = inv;
+                        u[4 * pr] = -ux; u[4 * pr + 1] = -uy; u[4 * pr + 2] = -uz; u[4 * pr + 3] = inv;
+                        rp[k++] = r[p];
+                    }
+                    cursor[i] = en;
+                }
+                Debug.Assert(k == nPairs);
+                for (int t = nPairs; t < padded; t++) rp[t] = Cutoff; // padding lanes: all terms vanish
+                RadialTerms(rp, padded, ps, g2v, g2d, h, dh);
+                // G2 values: per atom, sum over its entries
+                for (int i = 0; i < n; i++)
+                {
+                    int st = start[i], en = start[i + 1];
+                    double* row = g + i * nf;
+                    for (int t = 0; t < _nG2; t++)
+                    {
+                        double* v = g2v + t * ps;
+                        double s = 0;
+                        for (int p = st; p < en; p++) s += v[pairOf[p]];
+                        row[g2Out[t]] += s;
+                    }
+                }
             }
-            _cursor[i] = en;
         }
     }
 
-    /// <summary>Terms of one pair at distance r: G2 values into _g2v, G2 derivatives d/dr, G5 radial factors h and dh/dr.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void PairTerms(double r, Span<double> g2d, Span<double> h, Span<double> dh)
+    /// <summary>
+    /// Radial terms of <paramref name="count"/> distances r (a multiple of VC; padding lanes hold any finite
+    /// distance), VC pairs per SIMD vector: per cutoff group fc = (cos(pi r/Rc) + 1)/2 and dfc/dr (0 at and
+    /// beyond Rc) from one vector SinCos; per G2 function e = exp(-eta (r - Rs)^2), value e fc and
+    /// d/dr = e (dfc - 2 eta (r - Rs) fc); per G5 radial group e = exp(-eta r^2), h = e fc and
+    /// dh/dr = e (dfc - 2 eta r fc). Stored by function with stride <paramref name="ps"/>.
+    /// </summary>
+    private unsafe void RadialTerms(double* r, int count, int ps, double* g2v, double* g2d, double* h, double* dh)
     {
-        for (int c = 0; c < _nCut; c++)
+        int nCut = _nCut;
+        Vector<double>* fc = stackalloc Vector<double>[nCut];
+        Vector<double>* dfc = stackalloc Vector<double>[nCut];
+        var half = new Vector<double>(0.5);
+        for (int n0 = 0; n0 < count; n0 += VC)
         {
-            double rc = _cutRc[c];
-            if (r < rc)
+            var rv = Vector.Load(r + n0);
+            for (int c = 0; c < nCut; c++)
             {
-                var (s, co) = Math.SinCos(Math.PI * r / rc);
-                _fc[c] = 0.5 * (co + 1.0);
-                _dfc[c] = -0.5 * Math.PI / rc * s;
+                double rc = _cutRc[c];
+                var inside = Vector.LessThan(rv, new Vector<double>(rc));
+                var (sin, cos) = Vector.SinCos(rv * new Vector<double>(Math.PI / rc));
+                fc[c] = Vector.ConditionalSelect(inside, half * (cos + Vector<double>.One), Vector<double>.Zero);
+                dfc[c] = Vector.ConditionalSelect(inside, new Vector<double>(-0.5 * Math.PI / rc) * sin, Vector<double>.Zero);
             }
-            else { _fc[c] = 0; _dfc[c] = 0; }
-        }
-        var args = _args;
-        for (int k = 0; k < _nG2; k++) { double t = r - _g2Rs[k]; args[k] = -_g2Eta[k] * t * t; }
-        double r2 = r * r;
-        for (int q = 0; q < _nQ; q++) args[_nG2 + q] = -_qEta[q] * r2;
-        ExpBatch(args, _exps);
-        for (int k = 0; k < _nG2; k++)
-        {
-            int c = _g2Cut[k];
-            double e = _exps[k], fc = _fc[c];
-            _g2v[k] = e * fc;
-            g2d[k] = e * (_dfc[c] - 2.0 * _g2Eta[k] * (r - _g2Rs[k]) * fc);
-        }
-        for (int q = 0; q < _nQ; q++)
-        {
-            int c = _qCut[q];
-            double e = _exps[_nG2 + q], fc = _fc[c];
-            h[q] = e * fc;
-            dh[q] = e * (_dfc[c] - 2.0 * _qEta[q] * r * fc);
+            for (int k = 0; k < _nG2; k++)
+            {
+                double eta = _g2Eta[k];
+                int c = _g2Cut[k];
+                var t = rv - new Vector<double>(_g2Rs[k]);
+                var e = Vector.Exp(new Vector<double>(-eta) * t * t);
+                var f = fc[c];
+                Vector.Store(e * f, g2v + k * ps + n0);
+                Vector.Store(e * (dfc[c] - new Vector<double>(2.0 * eta) * t * f), g2d + k * ps + n0);
+            }
+            var r2 = rv * rv;
+            for (int q = 0; q < _nQ; q++)
+            {
+                double eta = _qEta[q];
+                int c = _qCut[q];
+                var e = Vector.Exp(new Vector<double>(-eta) * r2);
+                var f = fc[c];
+                Vector.Store(e * f, h + q * ps + n0);
+                Vector.Store(e * (dfc[c] - new Vector<double>(2.0 * eta) * rv * f), dh + q * ps + n0);
+            }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ExpBatch(double[] args, double[] result)
+    // ---------------------------------------------------------------- triplet kernels
+    //
+    // Layout shared by the kernels (one atom i, its m neighbour entries p = 0..m-1 in list order):
+    //   r[p]                 distance (A)
+    //   u[4p .. 4p+3]        unit vector (r_j - r_i)/r and 1/r (one Vector256 per entry)
+    //   pair[p]              the entry's pair n: G5 radial factor of group q at h[q*ps + n], d/dr at dh[q*ps + n]
+    //   fe[4p .. 4p+2]       (forces only) sum of dE/dG-weighted gradients with respect to r_j of entry p;
+    //                        AccumulateForces applies forces[j] -= fe[p] and forces[i] += sum_p fe[p]
+    // Triplets (p1 < p2) with both legs inside the largest G5 cutoff contribute
+    //   R_q A_a = h1_q h2_q * 2^(1-zeta_a) (1 + lambda_a cos)^zeta_a
+    // to the (q, a) cell of the dense grid, which maps to at most one function (_qaOut).
+    //
+    // Fast path (_vec, AVX-512): the (lambda, zeta) terms of one triplet are the lanes of one Vector512
+    // (lanes nA..7 have lambda = coef = 0, so they stay 0): b = 1 + lambda cos, b^(zeta-1) by binary powering
+    // with per-lane bit masks of the integer exponent zeta-1, A = coef b^zeta, dA/dcos = coef zeta lambda b^(zeta-1).
+    // Values accumulate one vector per radial group q. Forces contract with the atom's dE/dG grid W (one
+    // vector per q): sc = sum_a dA_a sum_q W_qa h1_q h2_q, s1 = sum_a A_a sum_q W_qa dh1_q h2_q,
+    // s2 = sum_a A_a sum_q W_qa h1_q dh2_q, then the gradient on the two legs is
+    //   v1 = sc/r1 (u2 - cos u1) + s1 u1,   v2 = sc/r2 (u1 - cos u2) + s2 u2   (xyz as one Vector256).
+    // Otherwise (no AVX-512, non-integer zeta, more than 8 angular groups, sparse grid) the plain scalar
+    // kernels below do the same sums term by term.
+
+    private unsafe void Triplets(int m, double* r, double* u, int* pair, double* h, int ps, double* g)
     {
-        if (Vector512.IsHardwareAccelerated)
+        if (_vec) TripletValuesVec(m, r, u, pair, h, ps, g);
+        else TripletValuesScalar(m, r, u, pair, h, ps, g);
+    }
+
+    /// <summary>b^(zeta_a - 1) in every lane, by binary powering with the exponent bit masks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector512<double> PowM1(Vector512<double> b, Vector512<double>* bits, int nBits)
+    {
+        var p = Vector512<double>.One;
+        for (int k = 0; k < nBits; k++)
         {
-            var a = MemoryMarshal.Cast<double, Vector512<double>>(args.AsSpan());
-            var o = MemoryMarshal.Cast<double, Vector512<double>>(result.AsSpan());
-            for (int k = 0; k < a.Length; k++) o[k] = Vector512.Exp(a[k]);
+            p = Vector512.ConditionalSelect(bits[k], p * b, p);
+            b *= b;
         }
-        else if (Vector.IsHardwareAccelerated)
+        return p;
+    }
+
+    private unsafe void TripletValuesVec(int m, double* r, double* u, int* pair, double* h, int ps, double* g)
+    {
+        int nQ = _nQ, nA = _nA, nBits = _vBits.Length;
+        double rmax = _maxG5Rc;
+        var lam = _vLam; var coef = _vCoef; var one = Vector512<double>.One;
+        Vector512<double>* acc = stackalloc Vector512<double>[nQ];
+        for (int q = 0; q < nQ; q++) acc[q] = Vector512<double>.Zero;
+        fixed (Vector512<double>* bits = _vBits)
         {
-            var a = MemoryMarshal.Cast<double, Vector<double>>(args.AsSpan());
-            var o = MemoryMarshal.Cast<double, Vector<double>>(result.AsSpan());
-            for (int k = 0; k < a.Length; k++) o[k] = Vector.Exp(a[k]);
+            for (int p1 = 0; p1 < m - 1; p1++)
+            {
+                if (!(r[p1] < rmax)) continue;
+                double x1 = u[4 * p1], y1 = u[4 * p1 + 1], z1 = u[4 * p1 + 2];
+                double* h1 = h + pair[p1];
+                for (int p2 = p1 + 1; p2 < m; p2++)
+                {
+                    if (!(r[p2] < rmax)) continue;
+                    double* u2 = u + 4 * p2;
+                    double cos = Math.Clamp(x1 * u2[0] + y1 * u2[1] + z1 * u2[2], -1.0, 1.0);
+                    var b = Vector512.FusedMultiplyAdd(lam, Vector512.Create(cos), one);
+                    var A = coef * b * PowM1(b, bits, nBits);
+                    double* h2 = h + pair[p2];
+                    for (int q = 0; q < nQ; q++)
+                        acc[q] = Vector512.FusedMultiplyAdd(Vector512.Create(h1[q * ps] * h2[q * ps]), A, acc[q]);
+                }
+            }
+        }
+        double* a8 = (double*)acc;
+        for (int q = 0; q < nQ; q++)
+            for (int a = 0; a < nA; a++)
+            {
+                int o = _qaOut[q * nA + a];
+                if (o >= 0) g[o] += a8[8 * q + a];
+            }
+    }
+
+    /// <summary>Scalar triplet sum (any setup): dense grid accumulation, or per function for a sparse grid.</summary>
+    private unsafe void TripletValuesScalar(int m, double* r, double* u, int* pair, double* h, int ps, double* g)
+    {
+        int nQ = _nQ, nA = _nA, nG5 = _nG5;
+        double rmax = _maxG5Rc;
+        int nAcc = _dense ? nQ * nA : nG5;
+        double* acc = stackalloc double[nAcc];
+        double* A = stackalloc double[nA];
+        new Span<double>(acc, nAcc).Clear();
+        fixed (double* lam = _aLambda, coef = _aCoef, zeta = _aZeta)
+        fixed (int* iz = _aIntZeta, g5Q = _g5Q, g5A = _g5A)
+        {
+            for (int p1 = 0; p1 < m - 1; p1++)
+            {
+                if (!(r[p1] < rmax)) continue;
+                double x1 = u[4 * p1], y1 = u[4 * p1 + 1], z1 = u[4 * p1 + 2];
+                double* h1 = h + pair[p1];
+                for (int p2 = p1 + 1; p2 < m; p2++)
+                {
+                    if (!(r[p2] < rmax)) continue;
+                    double* u2 = u + 4 * p2;
+                    double cos = Math.Clamp(x1 * u2[0] + y1 * u2[1] + z1 * u2[2], -1.0, 1.0);
+                    for (int a = 0; a < nA; a++)
+                    {
+                        double b = 1.0 + lam[a] * cos;
+                        A[a] = coef[a] * PowM1(b, iz[a], zeta[a]) * b;
+                    }
+                    double* h2 = h + pair[p2];
+                    if (_dense)
+                    {
+                        for (int q = 0; q < nQ; q++)
+                        {
+                            double rq = h1[q * ps] * h2[q * ps];
+                            double* row = acc + q * nA;
+                            for (int a = 0; a < nA; a++) row[a] += rq * A[a];
+                        }
+                    }
+                    else
+                    {
+                        for (int t = 0; t < nG5; t++) acc[t] += A[g5A[t]] * h1[g5Q[t] * ps] * h2[g5Q[t] * ps];
+                    }
+                }
+            }
+        }
+        if (_dense)
+        {
+            for (int k = 0; k < nQ * nA; k++) { int o = _qaOut[k]; if (o >= 0) g[o] += acc[k]; }
         }
         else
         {
-            for (int k = 0; k < args.Length; k++) result[k] = Math.Exp(args[k]);
+            for (int t = 0; t < nG5; t++) g[_g5Out[t]] += acc[t];
+        }
+    }
+
+    /// <summary>
+    /// Triplet part of the forces of one atom: W is dE_i/dG on the (q, a) grid (row stride 8 on the fast
+    /// path, nA otherwise; functions sharing a cell are summed), gradients accumulate into fe.
+    /// </summary>
+    private unsafe void TripletForces(int m, double* r, double* u, int* pair, double* h, double* dh, int ps, double* W, double* fe)
+    {
+        if (_vec) TripletForcesVec(m, r, u, pair, h, dh, ps, W, fe);
+        else TripletForcesScalar(m, r, u, pair, h, dh, ps, W, fe);
+    }
+
+    private unsafe void TripletForcesVec(int m, double* r, double* u, int* pair, double* h, double* dh, int ps, double* W, double* fe)
+    {
+        int nQ = _nQ, nBits = _vBits.Length;
+        double rmax = _maxG5Rc;
+        var lam = _vLam; var coef = _vCoef; var dcoef = _vDCoef; var one = Vector512<double>.One;
+        Vector512<double>* P1 = stackalloc Vector512<double>[nQ]; // W_q h1_q
+        Vector512<double>* Q1 = stackalloc Vector512<double>[nQ]; // W_q dh1_q
+        fixed (Vector512<double>* bits = _vBits)
+        {
+            for (int p1 = 0; p1 < m - 1; p1++)
+            {
+                if (!(r[p1] < rmax)) continue;
+                double* u1 = u + 4 * p1;
+                double* h1 = h + pair[p1]; double* dh1 = dh + pair[p1];
+                for (int q = 0; q < nQ; q++)
+                {
+                    var w = Vector512.Load(W + 8 * q);
+                    P1[q] = w * h1[q * ps];
+                    Q1[q] = w * dh1[q * ps];
+                }
+                var u1v = Vector256.Load(u1);
+                double x1 = u1[0], y1 = u1[1], z1 = u1[2], ir1 = u1[3];
+                var f1 = Vector256<double>.Zero;
+                for (int p2 = p1 + 1; p2 < m; p2++)
+                {
+                    if (!(r[p2] < rmax)) continue;
+                    double* u2 = u + 4 * p2;
+                    double cos = Math.Clamp(x1 * u2[0] + y1 * u2[1] + z1 * u2[2], -1.0, 1.0);
+                    var b = Vector512.FusedMultiplyAdd(lam, Vector512.Create(cos), one);
+                    var pm1 = PowM1(b, bits, nBits);
+                    var A = coef * b * pm1;
+                    var dA = dcoef * pm1;
+                    double* h2 = h + pair[p2]; double* dh2 = dh + pair[p2];
+                    var vr = Vector512<double>.Zero; var vd1 = Vector512<double>.Zero; var vd2 = Vector512<double>.Zero;
+                    for (int q = 0; q < nQ; q++)
+                    {
+                        var h2q = Vector512.Create(h2[q * ps]);
+                        vr = Vector512.FusedMultiplyAdd(P1[q], h2q, vr);
+                        vd1 = Vector512.FusedMultiplyAdd(Q1[q], h2q, vd1);
+                        vd2 = Vector512.FusedMultiplyAdd(P1[q], Vector512.Create(dh2[q * ps]), vd2);
+                    }
+                    double sc = Vector512.Sum(dA * vr), s1 = Vector512.Sum(A * vd1), s2 = Vector512.Sum(A * vd2);
+                    double a1 = sc * ir1, a2 = sc * u2[3];
+                    var u2v = Vector256.Load(u2);
+                    f1 += Vector256.Create(a1) * u2v + Vector256.Create(s1 - a1 * cos) * u1v;
+                    var v2 = Vector256.Create(a2) * u1v + Vector256.Create(s2 - a2 * cos) * u2v;
+                    double* fe2 = fe + 4 * p2;
+                    Vector256.Store(Vector256.Load(fe2) + v2, fe2);
+                }
+                double* fe1 = fe + 4 * p1;
+                Vector256.Store(Vector256.Load(fe1) + f1, fe1);
+            }
+        }
+    }
+
+    private unsafe void TripletForcesScalar(int m, double* r, double* u, int* pair, double* h, double* dh, int ps, double* W, double* fe)
+    {
+        int nQ = _nQ, nA = _nA;
+        double rmax = _maxG5Rc;
+        double* A = stackalloc double[nA];
+        double* Ap = stackalloc double[nA];
+        fixed (double* lam = _aLambda, coef = _aCoef, zeta = _aZeta)
+        fixed (int* iz = _aIntZeta)
+        {
+            for (int p1 = 0; p1 < m - 1; p1++)
+            {
+                if (!(r[p1] < rmax)) continue;
+                double u1x = u[4 * p1], u1y = u[4 * p1 + 1], u1z = u[4 * p1 + 2], ir1 = u[4 * p1 + 3];
+                double* h1 = h + pair[p1]; double* dh1 = dh + pair[p1];
+                double f1x = 0, f1y = 0, f1z = 0;
+                for (int p2 = p1 + 1; p2 < m; p2++)
+                {
+                    if (!(r[p2] < rmax)) continue;
+                    double u2x = u[4 * p2], u2y = u[4 * p2 + 1], u2z = u[4 * p2 + 2], ir2 = u[4 * p2 + 3];
+                    double cos = Math.Clamp(u1x * u2x + u1y * u2y + u1z * u2z, -1.0, 1.0);
+                    for (int a = 0; a < nA; a++)
+                    {
+                        double b = 1.0 + lam[a] * cos;
+                        double pm1 = PowM1(b, iz[a], zeta[a]);
+                        A[a] = coef[a] * pm1 * b;
+                        Ap[a] = coef[a] * zeta[a] * lam[a] * pm1;
+                    }
+                    double* h2 = h + pair[p2]; double* dh2 = dh + pair[p2];
+                    double sc = 0, s1 = 0, s2 = 0;
+                    for (int q = 0; q < nQ; q++)
+                    {
+                        double ta = 0, tap = 0;
+                        double* wq = W + q * nA;
+                        for (int a = 0; a < nA; a++) { ta += wq[a] * A[a]; tap += wq[a] * Ap[a]; }
+                        sc += tap * h1[q * ps] * h2[q * ps];
+                        s1 += ta * dh1[q * ps] * h2[q * ps];
+                        s2 += ta * h1[q * ps] * dh2[q * ps];
+                    }
+                    double a1 = sc * ir1, a2 = sc * ir2, b1 = s1 - a1 * cos, b2 = s2 - a2 * cos;
+                    f1x += a1 * u2x + b1 * u1x; f1y += a1 * u2y + b1 * u1y; f1z += a1 * u2z + b1 * u1z;
+                    double* fe2 = fe + 4 * p2;
+                    fe2[0] += a2 * u1x + b2 * u2x; fe2[1] += a2 * u1y + b2 * u2y; fe2[2] += a2 * u1z + b2 * u2z;
+                }
+                double* fe1 = fe + 4 * p1;
+                fe1[0] += f1x; fe1[1] += f1y; fe1[2] += f1z;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- full Jacobian (ComputeWithDerivatives)
+
+    private void TripletDerivatives(ReadOnlySpan<double> r, ReadOnlySpan<double> u, ReadOnlySpan<int> pair, Span<double> g, Span<double> block)
+    {
+        int m = r.Length, blk = _nf * 3, ps = _ps;
+        double rmax = _maxG5Rc;
+        var h = _h; var dh = _dh;
+        var di = block[..blk];
+        for (int p1 = 0; p1 < m - 1; p1++)
+        {
+            double r1 = r[p1];
+            if (!(r1 < rmax)) continue;
+            double u1x = u[4 * p1], u1y = u[4 * p1 + 1], u1z = u[4 * p1 + 2];
+            int n1 = pair[p1];
+            var d1 = block.Slice((1 + p1) * blk, blk);
+            for (int p2 = p1 + 1; p2 < m; p2++)
+            {
+                double r2 = r[p2];
+                if (!(r2 < rmax)) continue;
+                double u2x = u[4 * p2], u2y = u[4 * p2 + 1], u2z = u[4 * p2 + 2];
+                int n2 = pair[p2];
+                double cos = Math.Clamp(u1x * u2x + u1y * u2y + u1z * u2z, -1.0, 1.0);
+                Angular(cos, true);
+                // dcos/dr_j1 = (u2 - cos u1)/r1, dcos/dr_j2 = (u1 - cos u2)/r2
+                double c1x = (u2x - cos * u1x) / r1, c1y = (u2y - cos * u1y) / r1, c1z = (u2z - cos * u1z) / r1;
+                double c2x = (u1x - cos * u2x) / r2, c2y = (u1y - cos * u2y) / r2, c2z = (u1z - cos * u2z) / r2;
+                var d2 = block.Slice((1 + p2) * blk, blk);
+                for (int t = 0; t < _nG5; t++)
+                {
+                    int q = _g5Q[t], a = _g5A[t], o = _g5Out[t] * 3;
+                    double h1 = h[q * ps + n1], h2 = h[q * ps + n2], dh1 = dh[q * ps + n1], dh2 = dh[q * ps + n2];
+                    double rad = h1 * h2;
+                    double A = _A[a];
+                    g[_g5Out[t]] += A * rad;
+                    double sc = _Ap[a] * rad, s1 = A * dh1 * h2, s2 = A * h1 * dh2;
+                    double v1x = sc * c1x + s1 * u1x, v1y = sc * c1y + s1 * u1y, v1z = sc * c1z + s1 * u1z;
+                    double v2x = sc * c2x + s2 * u2x, v2y = sc * c2y + s2 * u2y, v2z = sc * c2z + s2 * u2z;
+                    d1[o] += v1x; d1[o + 1] += v1y; d1[o + 2] += v1z;
+                    d2[o] += v2x; d2[o + 1] += v2y; d2[o + 2] += v2z;
+                    di[o] -= v1x + v2x; di[o + 1] -= v1y + v2y; di[o + 2] -= v1z + v2z;
+                }
+            }
         }
     }
 
@@ -434,292 +766,4 @@ public sealed class DescriptorEngine
                 return Math.Pow(b, zeta - 1.0);
         }
     }
-
-    // ---------------------------------------------------------------- triplet kernels
-    //
-    // Layout shared by the kernels (one atom i, its m neighbour entries p = 0..m-1 in list order):
-    //   r[p]                 distance (A), from the neighbour list
-    //   u[4p .. 4p+3]        unit vector (r_j - r_i)/r and 1/r (filled by the pair pass; one Vector256 per entry)
-    //   h[p*nQ + q]          G5 radial factor exp(-eta_q r^2) fc_q(r) of radial group q; dh the same for d/dr
-    //   fe[4p .. 4p+2]       (forces only) sum of dG_i-weighted gradients with respect to r_j of entry p;
-    //                        AccumulateForces applies forces[j] -= fe[p] and forces[i] += sum_p fe[p]
-    // Triplets (p1 < p2) with both legs inside the largest G5 cutoff contribute
-    //   R_q A_a = h1_q h2_q * 2^(1-zeta_a) (1 + lambda_a cos)^zeta_a
-    // to the (q, a) cell of the dense grid, which maps to at most one function (_qaOut).
-    //
-    // Fast path (_vec, AVX-512): the (lambda, zeta) terms of one triplet are the lanes of one Vector512
-    // (lanes nA..7 have lambda = coef = 0, so they stay 0): b = 1 + lambda cos, b^(zeta-1) by binary powering
-    // with per-lane bit masks of the integer exponent zeta-1, A = coef b^zeta, dA/dcos = coef zeta lambda b^(zeta-1).
-    // Values accumulate one vector per radial group q. Forces contract with the atom's dE/dG grid W (one
-    // vector per q): sc = sum_a dA_a sum_q W_qa h1_q h2_q, s1 = sum_a A_a sum_q W_qa dh1_q h2_q,
-    // s2 = sum_a A_a sum_q W_qa h1_q dh2_q, then the gradient on the two legs is
-    //   v1 = sc/r1 (u2 - cos u1) + s1 u1,   v2 = sc/r2 (u1 - cos u2) + s2 u2   (xyz as one Vector256).
-    // Otherwise (no AVX-512, non-integer zeta, more than 8 angular groups, sparse grid) the plain scalar
-    // kernels below do the same sums term by term.
-
-    private unsafe void Triplets(int m, double* r, double* u, double* h, double* g)
-    {
-        if (_vec) TripletValuesVec(m, r, u, h, g);
-        else TripletValuesScalar(m, r, u, h, g);
-    }
-
-    /// <summary>b^(zeta_a - 1) in every lane, by binary powering with the exponent bit masks.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<double> PowM1(Vector512<double> b, Vector512<double>* bits, int nBits)
-    {
-        var p = Vector512<double>.One;
-        for (int k = 0; k < nBits; k++)
-        {
-            p = Vector512.ConditionalSelect(bits[k], p * b, p);
-            b *= b;
-        }
-        return p;
-    }
-
-    private unsafe void TripletValuesVec(int m, double* r, double* u, double* h, double* g)
-    {
-        int nQ = _nQ, nA = _nA, nBits = _vBits.Length;
-        double rmax = _maxG5Rc;
-        var lam = _vLam; var coef = _vCoef; var one = Vector512<double>.One;
-        Vector512<double>* acc = stackalloc Vector512<double>[nQ];
-        for (int q = 0; q < nQ; q++) acc[q] = Vector512<double>.Zero;
-        fixed (Vector512<double>* bits = _vBits)
-        {
-            for (int p1 = 0; p1 < m - 1; p1++)
-            {
-                if (!(r[p1] < rmax)) continue;
-                double x1 = u[4 * p1], y1 = u[4 * p1 + 1], z1 = u[4 * p1 + 2];
-                double* h1 = h + p1 * nQ;
-                for (int p2 = p1 + 1; p2 < m; p2++)
-                {
-                    if (!(r[p2] < rmax)) continue;
-                    double* u2 = u + 4 * p2;
-                    double cos = Math.Clamp(x1 * u2[0] + y1 * u2[1] + z1 * u2[2], -1.0, 1.0);
-                    var b = Vector512.FusedMultiplyAdd(lam, Vector512.Create(cos), one);
-                    var A = coef * b * PowM1(b, bits, nBits);
-                    double* h2 = h + p2 * nQ;
-                    for (int q = 0; q < nQ; q++) acc[q] = Vector512.FusedMultiplyAdd(Vector512.Create(h1[q] * h2[q]), A, acc[q]);
-                }
-            }
-        }
-        double* a8 = (double*)acc;
-        for (int q = 0; q < nQ; q++)
-            for (int a = 0; a < nA; a++)
-            {
-                int o = _qaOut[q * nA + a];
-                if (o >= 0) g[o] += a8[8 * q + a];
-            }
-    }
-
-    /// <summary>Scalar triplet sum (any setup): dense grid accumulation, or per function for a sparse grid.</summary>
-    private unsafe void TripletValuesScalar(int m, double* r, double* u, double* h, double* g)
-    {
-        int nQ = _nQ, nA = _nA, nG5 = _nG5;
-        double rmax = _maxG5Rc;
-        int nAcc = _dense ? nQ * nA : nG5;
-        double* acc = stackalloc double[nAcc];
-        double* A = stackalloc double[nA];
-        new Span<double>(acc, nAcc).Clear();
-        fixed (double* lam = _aLambda, coef = _aCoef, zeta = _aZeta)
-        fixed (int* iz = _aIntZeta, g5Q = _g5Q, g5A = _g5A)
-        {
-            for (int p1 = 0; p1 < m - 1; p1++)
-            {
-                if (!(r[p1] < rmax)) continue;
-                double x1 = u[4 * p1], y1 = u[4 * p1 + 1], z1 = u[4 * p1 + 2];
-                double* h1 = h + p1 * nQ;
-                for (int p2 = p1 + 1; p2 < m; p2++)
-                {
-                    if (!(r[p2] < rmax)) continue;
-                    double* u2 = u + 4 * p2;
-                    double cos = Math.Clamp(x1 * u2[0] + y1 * u2[1] + z1 * u2[2], -1.0, 1.0);
-                    for (int a = 0; a < nA; a++)
-                    {
-                        double b = 1.0 + lam[a] * cos;
-                        A[a] = coef[a] * PowM1(b, iz[a], zeta[a]) * b;
-                    }
-                    double* h2 = h + p2 * nQ;
-                    if (_dense)
-                    {
-                        for (int q = 0; q < nQ; q++)
-                        {
-                            double rq = h1[q] * h2[q];
-                            double* row = acc + q * nA;
-                            for (int a = 0; a < nA; a++) row[a] += rq * A[a];
-                        }
-                    }
-                    else
-                    {
-                        for (int t = 0; t < nG5; t++) acc[t] += A[g5A[t]] * h1[g5Q[t]] * h2[g5Q[t]];
-                    }
-                }
-            }
-        }
-        if (_dense)
-        {
-            for (int k = 0; k < nQ * nA; k++) { int o = _qaOut[k]; if (o >= 0) g[o] += acc[k]; }
-        }
-        else
-        {
-            for (int t = 0; t < nG5; t++) g[_g5Out[t]] += acc[t];
-        }
-    }
-
-    /// <summary>
-    /// Triplet part of the forces of one atom: W is dE_i/dG on the (q, a) grid (row stride 8 on the fast
-    /// path, nA otherwise; functions sharing a cell are summed), gradients accumulate into fe.
-    /// </summary>
-    private unsafe void TripletForces(int m, double* r, double* u, double* h, double* dh, double* W, double* fe)
-    {
-        if (_vec) TripletForcesVec(m, r, u, h, dh, W, fe);
-        else TripletForcesScalar(m, r, u, h, dh, W, fe);
-    }
-
-    private unsafe void TripletForcesVec(int m, double* r, double* u, double* h, double* dh, double* W, double* fe)
-    {
-        int nQ = _nQ, nBits = _vBits.Length;
-        double rmax = _maxG5Rc;
-        var lam = _vLam; var coef = _vCoef; var dcoef = _vDCoef; var one = Vector512<double>.One;
-        Vector512<double>* P1 = stackalloc Vector512<double>[nQ]; // W_q h1_q
-        Vector512<double>* Q1 = stackalloc Vector512<double>[nQ]; // W_q dh1_q
-        fixed (Vector512<double>* bits = _vBits)
-        {
-            for (int p1 = 0; p1 < m - 1; p1++)
-            {
-                if (!(r[p1] < rmax)) continue;
-                double* u1 = u + 4 * p1;
-                double* h1 = h + p1 * nQ; double* dh1 = dh + p1 * nQ;
-                for (int q = 0; q < nQ; q++)
-                {
-                    var w = Vector512.Load(W + 8 * q);
-                    P1[q] = w * h1[q];
-                    Q1[q] = w * dh1[q];
-                }
-                var u1v = Vector256.Load(u1);
-                double x1 = u1[0], y1 = u1[1], z1 = u1[2], ir1 = u1[3];
-                var f1 = Vector256<double>.Zero;
-                for (int p2 = p1 + 1; p2 < m; p2++)
-                {
-                    if (!(r[p2] < rmax)) continue;
-                    double* u2 = u + 4 * p2;
-                    double cos = Math.Clamp(x1 * u2[0] + y1 * u2[1] + z1 * u2[2], -1.0, 1.0);
-                    var b = Vector512.FusedMultiplyAdd(lam, Vector512.Create(cos), one);
-                    var pm1 = PowM1(b, bits, nBits);
-                    var A = coef * b * pm1;
-                    var dA = dcoef * pm1;
-                    double* h2 = h + p2 * nQ; double* dh2 = dh + p2 * nQ;
-                    var vr = Vector512<double>.Zero; var vd1 = Vector512<double>.Zero; var vd2 = Vector512<double>.Zero;
-                    for (int q = 0; q < nQ; q++)
-                    {
-                        var h2q = Vector512.Create(h2[q]);
-                        vr = Vector512.FusedMultiplyAdd(P1[q], h2q, vr);
-                        vd1 = Vector512.FusedMultiplyAdd(Q1[q], h2q, vd1);
-                        vd2 = Vector512.FusedMultiplyAdd(P1[q], Vector512.Create(dh2[q]), vd2);
-                    }
-                    double sc = Vector512.Sum(dA * vr), s1 = Vector512.Sum(A * vd1), s2 = Vector512.Sum(A * vd2);
-                    double a1 = sc * ir1, a2 = sc * u2[3];
-                    var u2v = Vector256.Load(u2);
-                    f1 += Vector256.Create(a1) * u2v + Vector256.Create(s1 - a1 * cos) * u1v;
-                    var v2 = Vector256.Create(a2) * u1v + Vector256.Create(s2 - a2 * cos) * u2v;
-                    double* fe2 = fe + 4 * p2;
-                    Vector256.Store(Vector256.Load(fe2) + v2, fe2);
-                }
-                double* fe1 = fe + 4 * p1;
-                Vector256.Store(Vector256.Load(fe1) + f1, fe1);
-            }
-        }
-    }
-
-    private unsafe void TripletForcesScalar(int m, double* r, double* u, double* h, double* dh, double* W, double* fe)
-    {
-        int nQ = _nQ, nA = _nA;
-        double rmax = _maxG5Rc;
-        double* A = stackalloc double[nA];
-        double* Ap = stackalloc double[nA];
-        fixed (double* lam = _aLambda, coef = _aCoef, zeta = _aZeta)
-        fixed (int* iz = _aIntZeta)
-        {
-            for (int p1 = 0; p1 < m - 1; p1++)
-            {
-                if (!(r[p1] < rmax)) continue;
-                double u1x = u[4 * p1], u1y = u[4 * p1 + 1], u1z = u[4 * p1 + 2], ir1 = u[4 * p1 + 3];
-                double* h1 = h + p1 * nQ; double* dh1 = dh + p1 * nQ;
-                double f1x = 0, f1y = 0, f1z = 0;
-                for (int p2 = p1 + 1; p2 < m; p2++)
-                {
-                    if (!(r[p2] < rmax)) continue;
-                    double u2x = u[4 * p2], u2y = u[4 * p2 + 1], u2z = u[4 * p2 + 2], ir2 = u[4 * p2 + 3];
-                    double cos = Math.Clamp(u1x * u2x + u1y * u2y + u1z * u2z, -1.0, 1.0);
-                    for (int a = 0; a < nA; a++)
-                    {
-                        double b = 1.0 + lam[a] * cos;
-                        double pm1 = PowM1(b, iz[a], zeta[a]);
-                        A[a] = coef[a] * pm1 * b;
-                        Ap[a] = coef[a] * zeta[a] * lam[a] * pm1;
-                    }
-                    double* h2 = h + p2 * nQ; double* dh2 = dh + p2 * nQ;
-                    double sc = 0, s1 = 0, s2 = 0;
-                    for (int q = 0; q < nQ; q++)
-                    {
-                        double ta = 0, tap = 0;
-                        double* wq = W + q * nA;
-                        for (int a = 0; a < nA; a++) { ta += wq[a] * A[a]; tap += wq[a] * Ap[a]; }
-                        sc += tap * h1[q] * h2[q];
-                        s1 += ta * dh1[q] * h2[q];
-                        s2 += ta * h1[q] * dh2[q];
-                    }
-                    double a1 = sc * ir1, a2 = sc * ir2, b1 = s1 - a1 * cos, b2 = s2 - a2 * cos;
-                    f1x += a1 * u2x + b1 * u1x; f1y += a1 * u2y + b1 * u1y; f1z += a1 * u2z + b1 * u1z;
-                    double* fe2 = fe + 4 * p2;
-                    fe2[0] += a2 * u1x + b2 * u2x; fe2[1] += a2 * u1y + b2 * u2y; fe2[2] += a2 * u1z + b2 * u2z;
-                }
-                double* fe1 = fe + 4 * p1;
-                fe1[0] += f1x; fe1[1] += f1y; fe1[2] += f1z;
-            }
-        }
-    }
-
-    private void TripletDerivatives(ReadOnlySpan<double> dx, ReadOnlySpan<double> dy, ReadOnlySpan<double> dz, ReadOnlySpan<double> r,
-                                    ReadOnlySpan<double> h, ReadOnlySpan<double> dh, Span<double> g, Span<double> block)
-    {
-        int m = r.Length, nQ = _nQ, blk = _nf * 3;
-        double rmax = _maxG5Rc;
-        var di = block[..blk];
-        for (int p1 = 0; p1 < m - 1; p1++)
-        {
-            double r1 = r[p1];
-            if (!(r1 < rmax)) continue;
-            double u1x = dx[p1] / r1, u1y = dy[p1] / r1, u1z = dz[p1] / r1;
-            var h1 = h.Slice(p1 * nQ, nQ); var dh1 = dh.Slice(p1 * nQ, nQ);
-            var d1 = block.Slice((1 + p1) * blk, blk);
-            for (int p2 = p1 + 1; p2 < m; p2++)
-            {
-                double r2 = r[p2];
-                if (!(r2 < rmax)) continue;
-                double u2x = dx[p2] / r2, u2y = dy[p2] / r2, u2z = dz[p2] / r2;
-                double cos = Math.Clamp(u1x * u2x + u1y * u2y + u1z * u2z, -1.0, 1.0);
-                Angular(cos, true);
-                // dcos/dr_j1 = (u2 - cos u1)/r1, dcos/dr_j2 = (u1 - cos u2)/r2
-                double c1x = (u2x - cos * u1x) / r1, c1y = (u2y - cos * u1y) / r1, c1z = (u2z - cos * u1z) / r1;
-                double c2x = (u1x - cos * u2x) / r2, c2y = (u1y - cos * u2y) / r2, c2z = (u1z - cos * u2z) / r2;
-                var h2 = h.Slice(p2 * nQ, nQ); var dh2 = dh.Slice(p2 * nQ, nQ);
-                var d2 = block.Slice((1 + p2) * blk, blk);
-                for (int t = 0; t < _nG5; t++)
-                {
-                    int q = _g5Q[t], a = _g5A[t], o = _g5Out[t] * 3;
-                    double rad = h1[q] * h2[q];
-                    double A = _A[a];
-                    g[_g5Out[t]] += A * rad;
-                    double sc = _Ap[a] * rad, s1 = A * dh1[q] * h2[q], s2 = A * h1[q] * dh2[q];
-                    double v1x = sc * c1x + s1 * u1x, v1y = sc * c1y + s1 * u1y, v1z = sc * c1z + s1 * u1z;
-                    double v2x = sc * c2x + s2 * u2x, v2y = sc * c2y + s2 * u2y, v2z = sc * c2z + s2 * u2z;
-                    d1[o] += v1x; d1[o + 1] += v1y; d1[o + 2] += v1z;
-                    d2[o] += v2x; d2[o + 1] += v2y; d2[o + 2] += v2z;
-                    di[o] -= v1x + v2x; di[o + 1] -= v1y + v2y; di[o + 2] -= v1z + v2z;
-                }
-            }
-        }
-        // values were already accumulated by the caller's pair pass for G2 only; G5 values added above.
-    }
-
 }
