@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using AlHpc.Geometry;
 
 namespace AlHpc.Descriptors;
@@ -264,8 +265,16 @@ public sealed class DescriptorEngine
                     // angular (G5)
                     if (m >= 2 && _nG5 > 0)
                     {
-                        new Span<double>(W, nQ * ws).Clear();
-                        for (int t = 0; t < _nG5; t++) W[g5Q[t] * ws + g5A[t]] += gr[g5Out[t]];
+                        if (_vec)
+                        {
+                            // dense grid, one function per cell: plain assignment (unused cells stay 0)
+                            for (int t = 0; t < _nG5; t++) W[g5Q[t] * 8 + g5A[t]] = gr[g5Out[t]];
+                        }
+                        else
+                        {
+                            new Span<double>(W, nQ * ws).Clear();
+                            for (int t = 0; t < _nG5; t++) W[g5Q[t] * ws + g5A[t]] += gr[g5Out[t]];
+                        }
                         TripletForces(m, r + st, ui, pair, h, dh, ps, W, fei);
                     }
                     double fix = 0, fiy = 0, fiz = 0;
@@ -492,35 +501,44 @@ public sealed class DescriptorEngine
         int nQ = _nQ, nA = _nA, nBits = _vBits.Length;
         double rmax = _maxG5Rc;
         var lam = _vLam; var coef = _vCoef; var one = Vector512<double>.One;
-        Vector512<double>* acc = stackalloc Vector512<double>[nQ];
-        for (int q = 0; q < nQ; q++) acc[q] = Vector512<double>.Zero;
+        double* acc = stackalloc double[32];
         fixed (Vector512<double>* bits = _vBits)
         {
-            for (int p1 = 0; p1 < m - 1; p1++)
+            // radial groups four at a time in registers (one pass for up to four groups)
+            for (int q0 = 0; q0 < nQ; q0 += 4)
             {
-                if (!(r[p1] < rmax)) continue;
-                double x1 = u[4 * p1], y1 = u[4 * p1 + 1], z1 = u[4 * p1 + 2];
-                double* h1 = h + pair[p1];
-                for (int p2 = p1 + 1; p2 < m; p2++)
+                int nq = Math.Min(4, nQ - q0);
+                var a0 = Vector512<double>.Zero; var a1 = Vector512<double>.Zero;
+                var a2 = Vector512<double>.Zero; var a3 = Vector512<double>.Zero;
+                double* hq = h + q0 * ps;
+                for (int p1 = 0; p1 < m - 1; p1++)
                 {
-                    if (!(r[p2] < rmax)) continue;
-                    double* u2 = u + 4 * p2;
-                    double cos = Math.Clamp(x1 * u2[0] + y1 * u2[1] + z1 * u2[2], -1.0, 1.0);
-                    var b = Vector512.FusedMultiplyAdd(lam, Vector512.Create(cos), one);
-                    var A = coef * b * PowM1(b, bits, nBits);
-                    double* h2 = h + pair[p2];
-                    for (int q = 0; q < nQ; q++)
-                        acc[q] = Vector512.FusedMultiplyAdd(Vector512.Create(h1[q * ps] * h2[q * ps]), A, acc[q]);
+                    if (!(r[p1] < rmax)) continue;
+                    double x1 = u[4 * p1], y1 = u[4 * p1 + 1], z1 = u[4 * p1 + 2];
+                    double* h1 = hq + pair[p1];
+                    for (int p2 = p1 + 1; p2 < m; p2++)
+                    {
+                        if (!(r[p2] < rmax)) continue;
+                        double* u2 = u + 4 * p2;
+                        double cos = Math.Clamp(x1 * u2[0] + y1 * u2[1] + z1 * u2[2], -1.0, 1.0);
+                        var b = Vector512.FusedMultiplyAdd(lam, Vector512.Create(cos), one);
+                        var A = coef * b * PowM1(b, bits, nBits);
+                        double* h2 = hq + pair[p2];
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.Create(h1[0] * h2[0]), A, a0);
+                        if (nq > 1) a1 = Vector512.FusedMultiplyAdd(Vector512.Create(h1[ps] * h2[ps]), A, a1);
+                        if (nq > 2) a2 = Vector512.FusedMultiplyAdd(Vector512.Create(h1[2 * ps] * h2[2 * ps]), A, a2);
+                        if (nq > 3) a3 = Vector512.FusedMultiplyAdd(Vector512.Create(h1[3 * ps] * h2[3 * ps]), A, a3);
+                    }
                 }
+                a0.Store(acc); a1.Store(acc + 8); a2.Store(acc + 16); a3.Store(acc + 24);
+                for (int q = 0; q < nq; q++)
+                    for (int a = 0; a < nA; a++)
+                    {
+                        int o = _qaOut[(q0 + q) * nA + a];
+                        if (o >= 0) g[o] += acc[8 * q + a];
+                    }
             }
         }
-        double* a8 = (double*)acc;
-        for (int q = 0; q < nQ; q++)
-            for (int a = 0; a < nA; a++)
-            {
-                int o = _qaOut[q * nA + a];
-                if (o >= 0) g[o] += a8[8 * q + a];
-            }
     }
 
     /// <summary>Scalar triplet sum (any setup): dense grid accumulation, or per function for a sparse grid.</summary>
@@ -628,7 +646,7 @@ public sealed class DescriptorEngine
                         vd1 = Vector512.FusedMultiplyAdd(Q1[q], h2q, vd1);
                         vd2 = Vector512.FusedMultiplyAdd(P1[q], Vector512.Create(dh2[q * ps]), vd2);
                     }
-                    double sc = Vector512.Sum(dA * vr), s1 = Vector512.Sum(A * vd1), s2 = Vector512.Sum(A * vd2);
+                    var (sc, s1, s2) = Sum3(dA * vr, A * vd1, A * vd2);
                     double a1 = sc * ir1, a2 = sc * u2[3];
                     var u2v = Vector256.Load(u2);
                     f1 += Vector256.Create(a1) * u2v + Vector256.Create(s1 - a1 * cos) * u1v;
@@ -640,6 +658,17 @@ public sealed class DescriptorEngine
                 Vector256.Store(Vector256.Load(fe1) + f1, fe1);
             }
         }
+    }
+
+    /// <summary>The lane sums of three vectors (AVX), sharing the shuffles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (double, double, double) Sum3(Vector512<double> x, Vector512<double> y, Vector512<double> z)
+    {
+        var x4 = x.GetLower() + x.GetUpper(); var y4 = y.GetLower() + y.GetUpper(); var z4 = z.GetLower() + z.GetUpper();
+        var xy = Avx.HorizontalAdd(x4, y4); // x0+x1, y0+y1, x2+x3, y2+y3
+        var zz = Avx.HorizontalAdd(z4, z4);
+        var s = xy.GetLower() + xy.GetUpper();
+        return (s.ToScalar(), s.GetElement(1), zz.GetLower().ToScalar() + zz.GetUpper().ToScalar());
     }
 
     private unsafe void TripletForcesScalar(int m, double* r, double* u, int* pair, double* h, double* dh, int ps, double* W, double* fe)
