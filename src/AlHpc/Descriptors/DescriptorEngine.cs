@@ -118,8 +118,9 @@ public sealed class DescriptorEngine
         _dense = unique && _nQ * _nA <= 2 * _nG5 + 8;
         _A = new double[Math.Max(1, _nA)]; _Ap = new double[Math.Max(1, _nA)];
         _g2w = new double[Math.Max(1, _nG2)];
-        // fast path: AVX-512, at most 8 (lambda, zeta) groups, integer zeta, dense grid
-        _vec = Vector512.IsHardwareAccelerated && _dense && _nA is > 0 and <= 8 && _aIntZeta.All(z => z >= 1);
+        // fast path: x64 with AVX-512 (or AVX2, where the JIT runs each Vector512 as two 256-bit halves),
+        // at most 8 (lambda, zeta) groups, integer zeta, dense grid
+        _vec = (Vector512.IsHardwareAccelerated || Avx2.IsSupported) && _dense && _nA is > 0 and <= 8 && _aIntZeta.All(z => z >= 1);
         _vBits = [];
         if (_vec)
         {
