@@ -16,7 +16,8 @@ namespace AlHpc.Descriptors;
 /// distinct G5 radial factor exp(-eta r^2) fc(r), with their r-derivatives) are evaluated in SIMD lanes
 /// over pairs and stored by function, and both directions of a pair read them through a pair index. Per
 /// triplet the distinct (lambda, zeta) angular terms and the distinct (eta, Rc) radial products are computed
-/// once and combined into every G5 function (on AVX-512 the angular terms are the lanes of one vector).
+/// once and combined into every G5 function (on x64 with AVX2/AVX-512 the angular terms are the lanes of one vector).
+/// Forces never store dG/dr: they contract dE/dG with the same per-pair and per-triplet terms.
 /// </para>
 /// <para>
 /// Not thread safe: one engine per thread (they are cheap). Nothing is allocated per call once the
@@ -47,7 +48,7 @@ public sealed class DescriptorEngine
     private readonly bool _dense;
     private readonly int[] _qaOut; // nQ*nA -> output index or -1
     private readonly double _maxG5Rc;
-    // AVX-512 triplet kernels (see "triplet kernels"): lanes a < nA hold lambda, 2^(1-zeta), 2^(1-zeta) zeta lambda
+    // vector triplet kernels (see "triplet kernels"): lanes a < nA hold lambda, 2^(1-zeta), 2^(1-zeta) zeta lambda
     private readonly bool _vec;
     private readonly Vector512<double> _vLam, _vCoef, _vDCoef;
     private readonly Vector512<double>[] _vBits; // lane mask of bit k of the integer exponent zeta_a - 1
@@ -468,14 +469,16 @@ public sealed class DescriptorEngine
     //   R_q A_a = h1_q h2_q * 2^(1-zeta_a) (1 + lambda_a cos)^zeta_a
     // to the (q, a) cell of the dense grid, which maps to at most one function (_qaOut).
     //
-    // Fast path (_vec, AVX-512): the (lambda, zeta) terms of one triplet are the lanes of one Vector512
-    // (lanes nA..7 have lambda = coef = 0, so they stay 0): b = 1 + lambda cos, b^(zeta-1) by binary powering
-    // with per-lane bit masks of the integer exponent zeta-1, A = coef b^zeta, dA/dcos = coef zeta lambda b^(zeta-1).
-    // Values accumulate one vector per radial group q. Forces contract with the atom's dE/dG grid W (one
-    // vector per q): sc = sum_a dA_a sum_q W_qa h1_q h2_q, s1 = sum_a A_a sum_q W_qa dh1_q h2_q,
-    // s2 = sum_a A_a sum_q W_qa h1_q dh2_q, then the gradient on the two legs is
+    // Fast path (_vec: x64 with AVX-512, or AVX2 where the JIT runs each Vector512 as two 256-bit halves; integer
+    // zeta, at most 8 (lambda, zeta) groups, dense grid): the (lambda, zeta) terms of one triplet are the lanes of
+    // one Vector512 (lanes nA..7 have lambda = coef = 0, so they stay 0): b = 1 + lambda cos, b^(zeta-1) by binary
+    // powering with per-lane bit masks of the integer exponent zeta-1, A = coef b^zeta, dA/dcos = coef zeta lambda
+    // b^(zeta-1). Values accumulate one vector per radial group q (four groups at a time, in registers).
+    // Forces recompute A and dA from the cosine (cheaper than storing them in the value pass: measured) and
+    // contract with the atom's dE/dG grid W (one vector per q): sc = sum_a dA_a sum_q W_qa h1_q h2_q,
+    // s1 = sum_a A_a sum_q W_qa dh1_q h2_q, s2 = sum_a A_a sum_q W_qa h1_q dh2_q, then the gradient on the two legs is
     //   v1 = sc/r1 (u2 - cos u1) + s1 u1,   v2 = sc/r2 (u1 - cos u2) + s2 u2   (xyz as one Vector256).
-    // Otherwise (no AVX-512, non-integer zeta, more than 8 angular groups, sparse grid) the plain scalar
+    // Otherwise (no AVX2, non-integer zeta, more than 8 angular groups, sparse grid) the plain scalar
     // kernels below do the same sums term by term.
 
     private unsafe void Triplets(int m, double* r, double* u, int* pair, double* h, int ps, double* g)
