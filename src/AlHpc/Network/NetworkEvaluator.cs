@@ -65,7 +65,31 @@ public sealed class NetworkEvaluator
             var dy = MemoryMarshal.Cast<double, Vector<double>>(_d[l].AsSpan(0, nout * s));
             int nb = s / VC;
             var act = acts[l - 1];
-            for (int o = 0; o < nout; o++)
+            // four outputs at a time: four independent FMA chains (each z sums its inputs in order i = 0..nin-1)
+            int o = 0;
+            for (; o + 4 <= nout; o += 4)
+            {
+                var r0 = w.AsSpan(off + o * rowLen, rowLen);
+                var r1 = w.AsSpan(off + (o + 1) * rowLen, rowLen);
+                var r2 = w.AsSpan(off + (o + 2) * rowLen, rowLen);
+                var r3 = w.AsSpan(off + (o + 3) * rowLen, rowLen);
+                for (int b = 0; b < nb; b++)
+                {
+                    var z0 = new Vector<double>(r0[nin]); var z1 = new Vector<double>(r1[nin]);
+                    var z2 = new Vector<double>(r2[nin]); var z3 = new Vector<double>(r3[nin]);
+                    for (int i = 0; i < nin; i++)
+                    {
+                        var xi = x[i * nb + b];
+                        z0 += new Vector<double>(r0[i]) * xi; z1 += new Vector<double>(r1[i]) * xi;
+                        z2 += new Vector<double>(r2[i]) * xi; z3 += new Vector<double>(r3[i]) * xi;
+                    }
+                    y[o * nb + b] = Activate(act, z0, out var d0); dy[o * nb + b] = d0;
+                    y[(o + 1) * nb + b] = Activate(act, z1, out var d1); dy[(o + 1) * nb + b] = d1;
+                    y[(o + 2) * nb + b] = Activate(act, z2, out var d2); dy[(o + 2) * nb + b] = d2;
+                    y[(o + 3) * nb + b] = Activate(act, z3, out var d3); dy[(o + 3) * nb + b] = d3;
+                }
+            }
+            for (; o < nout; o++)
             {
                 var row = w.AsSpan(off + o * rowLen, rowLen);
                 var bias = new Vector<double>(row[nin]);
@@ -99,7 +123,30 @@ public sealed class NetworkEvaluator
             var target = MemoryMarshal.Cast<double, Vector<double>>(_delta[l - 1].AsSpan(0, nin * s));
             bool input = l == 1;
             var dprev = input ? default : MemoryMarshal.Cast<double, Vector<double>>(_d[l - 1].AsSpan(0, nin * s));
-            for (int i = 0; i < nin; i++)
+            // four inputs at a time: four independent FMA chains (each sums over o = 0..nout-1 in order)
+            int i = 0;
+            for (; i + 4 <= nin; i += 4)
+            {
+                for (int b = 0; b < nb; b++)
+                {
+                    var a0 = Vector<double>.Zero; var a1 = Vector<double>.Zero; var a2 = Vector<double>.Zero; var a3 = Vector<double>.Zero;
+                    for (int o = 0; o < nout; o++)
+                    {
+                        var d = delta[o * nb + b];
+                        int wo = off + o * rowLen + i;
+                        a0 += new Vector<double>(w[wo]) * d; a1 += new Vector<double>(w[wo + 1]) * d;
+                        a2 += new Vector<double>(w[wo + 2]) * d; a3 += new Vector<double>(w[wo + 3]) * d;
+                    }
+                    if (!input)
+                    {
+                        a0 *= dprev[i * nb + b]; a1 *= dprev[(i + 1) * nb + b];
+                        a2 *= dprev[(i + 2) * nb + b]; a3 *= dprev[(i + 3) * nb + b];
+                    }
+                    target[i * nb + b] = a0; target[(i + 1) * nb + b] = a1;
+                    target[(i + 2) * nb + b] = a2; target[(i + 3) * nb + b] = a3;
+                }
+            }
+            for (; i < nin; i++)
             {
                 for (int b = 0; b < nb; b++)
                 {
