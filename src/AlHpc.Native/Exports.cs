@@ -473,6 +473,7 @@ internal static unsafe class Exports
         NotNull(path, "path");
         var s = Marshal.PtrToStringUTF8((nint)path);
         if (string.IsNullOrEmpty(s)) throw new ApiException(Status.InvalidArgument, "path is empty");
+        if (!File.Exists(s)) throw new ApiException(Status.Io, $"{s}: file not found");
         return s;
     }
 
