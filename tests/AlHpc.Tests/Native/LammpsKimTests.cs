@@ -45,22 +45,22 @@ public class LammpsKimTests
         var dir = TestPaths.NewTempDir();
         var clusters = ExtXyz.Read(TestPaths.Data("mlbop_lammps.extxyz")).ToList();
         for (int c = 0; c < clusters.Count; c++) WriteData(Path.Combine(dir, $"c{c + 1}.data"), clusters[c].Positions);
-        File.WriteAllText(Path.Combine(dir, "in.run0"), $"""
-            variable i loop {clusters.Count}
+        File.WriteAllText(Path.Combine(dir, "in.run0"), """
+            variable i loop NCLUSTERS
             label next
             clear
             kim init AlHpc_MLBOP metal
             boundary f f f
-            read_data c${'$'}{"{"}i{"}"}.data
+            read_data c${i}.data
             kim interactions O
             mass 1 18.015
             thermo_style custom step pe
             run 0
-            print "ENERGY ${'$'}{"{"}i{"}"} $(pe:%.17g)"
-            write_dump all custom f${'$'}{"{"}i{"}"}.dump id fx fy fz modify sort id format float %.17g
+            print "ENERGY ${i} $(pe:%.17g)"
+            write_dump all custom f${i}.dump id fx fy fz modify sort id format float %.17g
             next i
             jump SELF next
-            """);
+            """.Replace("NCLUSTERS", clusters.Count.ToString(Inv)));
         var stdout = NativeBuild.RunOk("lmp", ["-in", "in.run0", "-log", "none"], workDir: dir, env: env);
         var ev = TersoffPotential.MlBop.CreateEvaluator();
         int checkedClusters = 0;
