@@ -90,9 +90,9 @@ public class LammpsKimTests
     {
         var env = Collection.Value;
         var dir = TestPaths.NewTempDir();
-        // two copies of the 25-molecule seed, 9 A apart: one 50-molecule cluster
+        // two copies of the 25-molecule seed shifted 12 A along x (closest pair 3.17 A): one 50-molecule cluster
         var seed = Xsf.Read(TestPaths.RepoData("struct_min_25.xsf")).Positions;
-        var pos = seed.Concat(seed.Select((x, i) => i % 3 == 0 ? x + 9.0 : x)).ToArray();
+        var pos = seed.Concat(seed.Select((x, i) => i % 3 == 0 ? x + 12.0 : x)).ToArray();
         WriteData(Path.Combine(dir, "c50.data"), pos);
         File.WriteAllText(Path.Combine(dir, "in.nve"), """
             kim init AlHpc_MLBOP metal
@@ -107,8 +107,8 @@ public class LammpsKimTests
             timestep 0.002
             thermo_style custom step time pe ke etotal
             thermo_modify format float %.15g
-            thermo 100
-            run 10000
+            thermo 50
+            run 5000
             """);
         var stdout = NativeBuild.RunOk("lmp", ["-in", "in.nve", "-log", "none"], workDir: dir, env: env, timeoutSeconds: 600);
         // thermo rows of the MD run (after the minimisation's rows: the block whose header has "Time")
