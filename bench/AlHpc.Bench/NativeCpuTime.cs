@@ -45,8 +45,9 @@ public static unsafe class NativeCpuTime
                 var f = new double[3 * size];
                 var types = new int[size];
                 var ev = pot.CreateEvaluator();
-                nint nev;
-                if (evCreate(handle, &nev) != 0) throw new InvalidOperationException("evaluator");
+                nint nevOut;
+                if (evCreate(handle, &nevOut) != 0) throw new InvalidOperationException("evaluator");
+                nint nev = nevOut;
                 int reps = Math.Max(200, 200_000 / size);
                 double a = Measure(size, reps, () => ev.Compute(pos, f, default));
                 double b = Measure(size, reps, () =>
@@ -62,8 +63,9 @@ public static unsafe class NativeCpuTime
             var x = McMoveBenchmarks.TiledSeed(n / 25);
             var mc = TersoffPotential.MlBop.CreateMcBackend();
             mc.Reset(x);
-            nint m;
-            mcCreate(pm, &m);
+            nint mOut;
+            mcCreate(pm, &mOut);
+            nint m = mOut;
             var types = new int[n];
             double e0;
             fixed (int* pt = types) fixed (double* px = x) mcReset(m, n, pt, px, &e0);
