@@ -14,7 +14,7 @@ namespace AlHpc.Bench;
 /// </summary>
 public static unsafe class NativeCpuTime
 {
-    public static void Run()
+    public static void Run(bool movesOnly = false)
     {
         var lib = NativeLibrary.Load(NativeBoundaryBenchmarks.LibraryPath());
         nint F(string n) => NativeLibrary.GetExport(lib, n);
@@ -35,7 +35,8 @@ public static unsafe class NativeCpuTime
         var pathBytes = System.Text.Encoding.UTF8.GetBytes(modelPath + "\0");
         fixed (byte* pp = pathBytes) if (loadModel(pp, &pn) != 0) throw new InvalidOperationException("load model");
         Console.WriteLine($"library {NativeBoundaryBenchmarks.LibraryPath()}; network model written to {modelPath}");
-        foreach (var (name, pot, handle) in new (string, IPotential, nint)[] { ("ML-BOP", TersoffPotential.MlBop, pm), ("network", new NnPotential(model), pn) })
+        var count = (delegate* unmanaged<nint, int*, int>)F("alhpc_mc_count");
+        foreach (var (name, pot, handle) in movesOnly ? [] : new (string, IPotential, nint)[] { ("ML-BOP", TersoffPotential.MlBop, pm), ("network", new NnPotential(model), pn) })
         {
             foreach (int size in new[] { 25, 200 })
             {
@@ -93,6 +94,12 @@ public static unsafe class NativeCpuTime
                 }
             });
             Console.WriteLine($"ML-BOP MC trial move (propose + reject), {n,4} beads: in-process {a:F3} us, C ABI {b:F3} us, ratio {b / a:F3}");
+            double c = Measure(ops, 200, () =>
+            {
+                int k;
+                for (int o = 0; o < ops; o++) count(m, &k);
+            });
+            Console.WriteLine($"  boundary alone (alhpc_mc_count through the C ABI): {1000 * c:F1} ns per call");
         }
     }
 
