@@ -26,10 +26,11 @@ if [ -z "$isa" ] && [ "$rid" = linux-x64 ]; then
   elif has sse4_2 popcnt; then isa=x86-64-v2
   else isa=x86-64; fi
 fi
-stamp_src() {
-  { find "$root/src/AlHpc" "$root/src/AlHpc.Native" -type f \( -name '*.cs' -o -name '*.csproj' \) -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z | xargs -0 sha256sum
-    sha256sum "$root/Directory.Build.props" "$root/Directory.Packages.props" "$root/include/alhpc.h" "$0" "$root"/data/*.tersoff "$root"/data/*.xsf
-    echo "isa=$isa rid=$rid"; } | sha256sum | cut -d' ' -f1
+stamp_src() { # content hashes with repository-relative names (the same however the script is invoked)
+  ( cd "$root"
+    { find src/AlHpc src/AlHpc.Native -type f \( -name '*.cs' -o -name '*.csproj' \) -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z | xargs -0 sha256sum
+      sha256sum Directory.Build.props Directory.Packages.props include/alhpc.h scripts/build-native.sh data/*.tersoff data/*.xsf
+      echo "isa=$isa rid=$rid"; } | sha256sum | cut -d' ' -f1 )
 }
 want="$(stamp_src)"
 so="$out/lib/libalhpc.so"
