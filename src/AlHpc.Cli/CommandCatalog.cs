@@ -23,5 +23,6 @@ public static class CommandCatalog
         yield return TrainCommand.Create();
         yield return TestSetCommand.Create();
         yield return TestSetInfoCommand.Create();
+        yield return FreeEnergyCommand.Create();
     }
 }

@@ -23,7 +23,8 @@ public sealed record FreeEnergyOptions
     /// <summary>FIRE-relax each window's random start cluster before sampling.</summary>
     public bool RelaxStart { get; init; } = true;
 
-    internal void Validate()
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the bad option.</summary>
+    public void Validate()
     {
         if (MaxSize < 1) throw new ArgumentOutOfRangeException(nameof(MaxSize), "the largest size must be >= 1");
         if (WindowWidth < 2) throw new ArgumentOutOfRangeException(nameof(WindowWidth), "a window needs at least 2 sizes");
