@@ -24,5 +24,7 @@ public static class CommandCatalog
         yield return TestSetCommand.Create();
         yield return TestSetInfoCommand.Create();
         yield return FreeEnergyCommand.Create();
+        yield return RdfCommand.Create();
+        yield return ReportCommand.Create();
     }
 }
