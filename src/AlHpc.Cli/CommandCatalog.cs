@@ -26,5 +26,6 @@ public static class CommandCatalog
         yield return FreeEnergyCommand.Create();
         yield return RdfCommand.Create();
         yield return ReportCommand.Create();
+        yield return BaselineCommand.Create();
     }
 }

@@ -151,7 +151,7 @@ public static class RadialDistribution
     /// <summary>
     /// First maximum (the highest point), first minimum (the lowest point between it and the next rise)
     /// and second maximum of g, located on a 5-bin moving average, each refined by a least-squares parabola through
-    /// the raw g over +-0.06 A (maxima: the first peak is only ~0.2 A wide) or +-0.2 A (minimum). Returns (r, g) for the three.
+    /// the raw g over +-0.06 A (maxima: the first peak is only ~0.2 A wide) or +-0.08 A (minimum: asymmetric, a wider fit would be pulled towards the slow side). Returns (r, g) for the three.
     /// </summary>
     internal static (double R, double G)[] Locate(double[] r, double[] g, double w)
     {
@@ -181,7 +181,7 @@ public static class RadialDistribution
             if (sm[i] > sm[i3]) i3 = i;
             else if (sm[i3] - sm[i] > 0.1 * sm[i1]) break;
         }
-        int hMax = Math.Max(2, (int)Math.Round(0.06 / w)), hMin = Math.Max(2, (int)Math.Round(0.2 / w));
+        int hMax = Math.Max(2, (int)Math.Round(0.06 / w)), hMin = Math.Max(2, (int)Math.Round(0.08 / w));
         return [Parabola(r, g, i1, hMax), Parabola(r, g, i2, hMin), Parabola(r, g, i3, hMax)];
     }
 

@@ -37,17 +37,35 @@ public class ReportCliTests
         (code, _, err) = Run([.. fe, "--model", Path.Combine(run, "model.json"), "-o", Path.Combine(val, "freeenergy-model.csv")]);
         Assert.True(code == 0, err);
 
-        // The RDFs are computed on demand (--compute, few cycles); the baseline is missing and must be listed.
-        (code, var stdout, err) = Run("report", run, "--testset", set, "--compute", "--rdf-cycles", "40");
+        // First without the RDFs and the baseline: they must be listed as not run, never silently left out.
+        (code, var stdout, err) = Run("report", run);
         Assert.True(code == 0, err);
-        Assert.Contains("not run: Figure S1", stdout);
+        Assert.Contains("not run:", stdout);
+        Assert.Contains("Figure S1", stdout);
+        Assert.Contains("Figure 6", stdout);
         string html = Path.Combine(run, "report", "report.html"), md = Path.Combine(run, "report", "report.md");
+        var first = new HtmlParser().ParseDocument(File.ReadAllText(html));
+        var missing = first.QuerySelectorAll("p.missing").Select(p => p.TextContent).ToList();
+        Assert.Contains(missing, m => m.Contains("Figure S1"));
+        Assert.Contains(missing, m => m.Contains("Figures 3 and 4"));
+        Assert.Contains(missing, m => m.Contains("Figure 6"));
+
+        // The baseline (tiny settings), then the report with the test set and the RDFs computed on demand.
+        (code, stdout, err) = Run("baseline", run, "--testset", set, "--epochs", "5", "--every", "2", "--rdf-size", "8", "--rdf-cycles", "30");
+        Assert.True(code == 0, err);
+        Assert.True(File.Exists(Path.Combine(run, "baseline", "model.json")));
+        Assert.Equal(TrainedPool(run), CountFrames(Path.Combine(run, "baseline", "pool.extxyz")));
+        File.Move(Path.Combine(run, "baseline", "rdf-n8.csv"), Path.Combine(run, "baseline", "rdf-n50.csv"));
+        File.Move(Path.Combine(run, "baseline", "rdf-n8.json"), Path.Combine(run, "baseline", "rdf-n50.json"));
+        (code, stdout, err) = Run("report", run, "--testset", set, "--compute", "--rdf-cycles", "40");
+        Assert.True(code == 0, err);
+        Assert.Contains("every piece present", stdout);
         Assert.True(File.Exists(md));
 
         var document = new HtmlParser().ParseDocument(File.ReadAllText(html));
         var images = document.QuerySelectorAll("img").ToList();
-        // 2a, 2b, 3 a-c, 3 d, 4, 5, 6
-        Assert.Equal(7, images.Count);
+        // 2a, 2b, 3 a-c, 3 d, 4, 5, 6, S1
+        Assert.Equal(8, images.Count);
         foreach (var img in images)
         {
             string src = img.GetAttribute("src")!;
@@ -59,9 +77,7 @@ public class ReportCliTests
         }
         // Nothing fetched from outside: no external scripts, styles or images.
         Assert.Empty(document.QuerySelectorAll("script[src], link[href]"));
-        var missing = document.QuerySelectorAll("p.missing").Select(p => p.TextContent).ToList();
-        Assert.Contains(missing, m => m.Contains("Figure S1"));
-        Assert.Equal(1, missing.Count(m => m.Contains("Figure S1 (baseline RDF)")));
+        Assert.Empty(document.QuerySelectorAll("p.missing"));
         // The comparison table holds the paper's numbers next to ours.
         var tables = document.QuerySelectorAll("table").ToList();
         var compare = tables.Last();
@@ -76,6 +92,10 @@ public class ReportCliTests
             Assert.True(File.Exists(Path.Combine(run, "report", rel)), rel);
         }
     }
+
+    private static int TrainedPool(string run) => AlHpc.ActiveLearning.RunState.Load(Path.Combine(run, "state.json")).PoolSize;
+
+    private static int CountFrames(string xyz) => AlHpc.IO.StructureFile.Read(xyz).Count();
 
     [Fact]
     public void ReportOfAFolderThatIsNotARunExitsTwo()
@@ -94,5 +114,8 @@ public class ReportCliTests
         Assert.Equal(2, code);
         Assert.Contains("state.json", err);
         Assert.False(Directory.Exists(Path.Combine(dir, "report")));
+        (code, _, err) = Run("baseline", dir);
+        Assert.Equal(2, code);
+        Assert.False(Directory.Exists(Path.Combine(dir, "baseline")));
     }
 }
