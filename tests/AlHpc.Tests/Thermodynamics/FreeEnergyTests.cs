@@ -93,4 +93,39 @@ public class FreeEnergyTests(ITestOutputHelper output)
         }
         Assert.True(r.StdErr[^1] < 0.1, $"stderr {r.StdErr[^1]} too large to test anything");
     }
+
+    [Fact]
+    public void WhamRecoversTheDistributionFromBiasedPeriods()
+    {
+        // Exact expected histograms of three periods with different biases over a known P(n).
+        double[] lnP = [0, -1.5, -2.2, -4.0, -3.1];
+        double[][] biases = [[0, 1, 2, 3, 4], [0, 2.5, 1, 4, 2], [0, 0, 0, 0, 0]];
+        long[] totals = [1_000_000, 500_000, 2_000_000];
+        var periods = new List<UmbrellaPeriod>();
+        for (int p = 0; p < 3; p++)
+        {
+            var q = lnP.Select((v, i) => Math.Exp(v + biases[p][i])).ToArray();
+            double z = q.Sum();
+            periods.Add(new UmbrellaPeriod(biases[p], q.Select(v => (long)Math.Round(totals[p] * v / z)).ToArray()));
+        }
+        var est = Wham.LogProbabilities(periods);
+        for (int i = 0; i < lnP.Length; i++) Assert.Equal(lnP[i], est[i], 2e-3);
+        // A bin no period visited stays -infinity (the caller reports it, never writes it).
+        periods.ForEach(p => p.Histogram[4] = 0);
+        Assert.Equal(double.NegativeInfinity, Wham.LogProbabilities(periods)[4]);
+    }
+
+    [Fact]
+    public void SameSeedSameResultWhateverTheThreadCount()
+    {
+        var lj = ClassyLj();
+        var s = LjSettings(500, 1, 2);
+        var a = FreeEnergy.Compute(lj, s, new FreeEnergyOptions { MaxSize = 4, WindowWidth = 3, Runs = 2, Seed = 5, Threads = 1 });
+        var b = FreeEnergy.Compute(lj, s, new FreeEnergyOptions { MaxSize = 4, WindowWidth = 3, Runs = 2, Seed = 5, Threads = 2 });
+        var c = FreeEnergy.Compute(lj, s, new FreeEnergyOptions { MaxSize = 4, WindowWidth = 3, Runs = 2, Seed = 6, Threads = 2 });
+        Assert.Equal(a.BetaDeltaG, b.BetaDeltaG);
+        Assert.Equal(a.StdErr, b.StdErr);
+        Assert.NotEqual(a.BetaDeltaG, c.BetaDeltaG);
+        Assert.Equal(new[] { (1, 3), (3, 4) }, a.Windows);
+    }
 }
