@@ -115,11 +115,12 @@ public static class ReportCommand
         {
             Console.Error.WriteLine($"report: evaluating {modelPath} on {setPath}");
             var set = TestSetIO.Load(setPath, out _);
-            TestSetEvaluator.Evaluate(new NnPotential(Network.ModelFile.Load(modelPath)), set, new EvaluationOptions { OutDir = evalDir });
+            TestSetEvaluator.Evaluate(new NnPotential(Network.ModelFile.Load(modelPath)), set, new EvaluationOptions { OutDir = evalDir, Context = new Dictionary<string, string> { ["testset"] = Path.GetFullPath(setPath) } });
         }
         var ours = File.Exists(metricsPath) ? ReadMetrics(metricsPath) : null;
         if (ours != null)
         {
+            doc.AddParagraph(string.Create(CultureInfo.InvariantCulture, $"Test set: {ours.TestSet ?? "unknown"} ({ours.Clusters} clusters; the paper's has about 100,000 of 1-200 molecules)."));
             AddFigureOrMissing(doc, Path.Combine(evalDir, EvaluationFigures.EnergyParityFile), "Figure 3 a-c: energy parity by size range", "fig3_energy_parity.png", "Figure 3 a-c", "");
             AddFigureOrMissing(doc, Path.Combine(evalDir, EvaluationFigures.MaeBySizeFile), "Figure 3 d: energy MAE against cluster size", "fig3d_mae_vs_size.png", "Figure 3 d", "");
             AddFigureOrMissing(doc, Path.Combine(evalDir, EvaluationFigures.ForceParityFile), "Figure 4: force parity by size range", "fig4_force_parity.png", "Figure 4", "");
@@ -225,7 +226,7 @@ public static class ReportCommand
             ["energy MAE, 1-20 / 21-50 / 51+ (meV/molecule)", "2.58 / 2.18 / 1.15", R3(ours, r => r.E), R3(baseline, r => r.E)],
             ["force MAE, all sizes (meV/A)", "41.45", ours != null ? F(ours.Overall.F) : "not run", baseline != null ? F(baseline.Overall.F) : "not run"],
             ["force MAE, 1-20 / 21-50 / 51+ (meV/A)", "27.48 / 40.14 / 42.30", R3(ours, r => r.F), R3(baseline, r => r.F)],
-            ["training structures", "426", state.PoolSize.ToString(ci), state.PoolSize.ToString(ci)],
+            ["training structures", "426", state.PoolSize.ToString(ci), baseline != null || File.Exists(blRdf) ? state.PoolSize.ToString(ci) : "not run"],
             ["RDF (10/30/50) peak and trough positions, peak heights: largest |difference|", "within 1 %", double.IsFinite(rdfMaxPct) ? string.Create(ci, $"{rdfMaxPct:F2} %") : "not run", "see Figure S1"],
             ["free energy beta dG(n): largest |difference| network - reference", "curves overlap (Figure 5)", double.IsFinite(feDiff) ? string.Create(ci, $"{feDiff:F2} kT") : "not run", "-"],
         ]);
@@ -239,7 +240,7 @@ public static class ReportCommand
         else doc.AddMissing(what, how.Length > 0 ? how : $"{path} is missing");
     }
 
-    internal sealed record Metrics((double E, double F) Overall, List<(double E, double F)> Ranges);
+    internal sealed record Metrics((double E, double F) Overall, List<(double E, double F)> Ranges, int Clusters, string? TestSet);
 
     private static Metrics ReadMetrics(string path)
     {
@@ -249,7 +250,9 @@ public static class ReportCommand
             static double N(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : double.NaN;
             var o = j.RootElement.GetProperty("overall");
             var ranges = j.RootElement.GetProperty("ranges").EnumerateArray().Select(r => (N(r, "energy_mae"), N(r, "force_mae"))).ToList();
-            return new Metrics((N(o, "energy_mae"), N(o, "force_mae")), ranges);
+            int clusters = o.TryGetProperty("clusters", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt32() : 0;
+            string? set = j.RootElement.TryGetProperty("context", out var ctx) && ctx.TryGetProperty("testset", out var t) ? t.GetString() : null;
+            return new Metrics((N(o, "energy_mae"), N(o, "force_mae")), ranges, clusters, set);
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {

@@ -85,6 +85,7 @@ public class ReportCliTests
         Assert.Contains("41.45", compare.TextContent);
         Assert.Contains("426", compare.TextContent);
         Assert.DoesNotContain("NaN", document.Body!.TextContent);
+        Assert.Contains("Test set: " + Path.GetFullPath(set) + " (30 clusters", document.Body!.TextContent);
         // The Markdown twin links figures that exist.
         foreach (var line in File.ReadAllLines(md).Where(l => l.StartsWith("![")))
         {
