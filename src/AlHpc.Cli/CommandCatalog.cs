@@ -23,5 +23,9 @@ public static class CommandCatalog
         yield return TrainCommand.Create();
         yield return TestSetCommand.Create();
         yield return TestSetInfoCommand.Create();
+        yield return FreeEnergyCommand.Create();
+        yield return RdfCommand.Create();
+        yield return ReportCommand.Create();
+        yield return BaselineCommand.Create();
     }
 }

@@ -25,7 +25,7 @@ public sealed record ParityPanel(string Title, string XLabel, string YLabel, IRe
 /// written atomically. Large point clouds are randomly subsampled (seeded, so figures are
 /// reproducible) to <see cref="DefaultMaxPoints"/> and the plot says so.
 /// </summary>
-public static class Plots
+public static partial class Plots
 {
     public const int DefaultMaxPoints = 50_000;
     public const string PreferredFont = "DejaVu Sans";
