@@ -228,13 +228,16 @@ public class OraclePoolTests
     public void RunsOneProcessPerStructureConcurrently()
     {
         var dir = TestPaths.NewTempDir();
-        var script = ShellOracles.Script(dir, "sleep 1\n" + ShellOracles.Awk());
+        var batch = Path.Combine(dir, "batch");
+        // Each run records when it started and ended; 4 runs of 3 s with 4 processes must all overlap.
+        var script = ShellOracles.Script(dir, "date +%s.%N > \"$ALHPC_ATTEMPT_DIR/t0\"\nsleep 3\ndate +%s.%N > \"$ALHPC_ATTEMPT_DIR/t1\"\n" + ShellOracles.Awk());
         var oracle = new ExternalCommandOracle(ShellOracles.Command(script), TimeSpan.FromSeconds(60), null, Pool(4));
-        var clock = Stopwatch.StartNew();
         var s = ShellOracles.SameSizeStructures(4);
-        var labels = oracle.Label(s, true, CancellationToken.None);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3.5), $"4 runs of 1 s took {clock.Elapsed.TotalSeconds:F1} s");
-        Assert.All(labels, l => Assert.Equal(-0.3 - 0.001, l.Energy, 12)); // one frame per run
+        var labels = oracle.Label(s, true, batch, CancellationToken.None);
+        double Time(int task, string f) => double.Parse(File.ReadAllText(Path.Combine(batch, $"task-{task:D4}", "try-1", f)), System.Globalization.CultureInfo.InvariantCulture);
+        double lastStart = Enumerable.Range(0, 4).Max(t => Time(t, "t0")), firstEnd = Enumerable.Range(0, 4).Min(t => Time(t, "t1"));
+        Assert.True(lastStart < firstEnd, $"the 4 runs did not overlap: last start {lastStart:F2}, first end {firstEnd:F2}");
+        Assert.All(labels, l => Assert.Equal(-0.3 - 0.001, l!.Value.Energy, 12)); // one frame per run
         Assert.Equal(4, oracle.Calls);
     }
 

@@ -209,6 +209,28 @@ public class SlurmDispatchTests(LocalReferenceRun reference, ITestOutputHelper l
     }
 
     [Fact]
+    public async Task SigtermWithoutATerminalCancelsTheJobsWhenConfiguredTo()
+    {
+        var dir = TestPaths.NewTempDir();
+        var run = Path.Combine(dir, "run");
+        var cfg = Learn.Config(dir, "slurm", ", \"slurm\": { \"pollSeconds\": 0.3, \"maxRunning\": 1, \"cancelOnInterrupt\": true }");
+        using var p = Learn.Start("learn", "--config", cfg, "--out", run);
+        var err = p.StandardError.ReadToEndAsync();
+        var o = p.StandardOutput.ReadToEndAsync();
+        var record = Path.Combine(run, "oracle", "iter-0001", "submit-0001.json");
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(180) && !p.HasExited && !(File.Exists(record) && OracleSubmission.Load(record).JobId != null)) Thread.Sleep(20);
+        if (p.HasExited) Assert.Fail("the run ended before its first iteration's jobs were submitted: " + await err);
+        Learn.Sh("kill", ["-TERM", p.Id.ToString()]);
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "SIGTERM did not stop the driver");
+        Assert.Equal(1, p.ExitCode);
+        Assert.Contains("cancelled Slurm job(s)", await err);
+        var token = OracleSubmission.Load(record).Token;
+        var (_, queue) = Learn.Sh("squeue", ["-h", "-r", "-o", "%j"]);
+        Assert.DoesNotContain("alhpc-" + token, queue);
+    }
+
+    [Fact]
     public void RetriesThenReportsOrDropsATaskThatAlwaysFails()
     {
         var dir = TestPaths.NewTempDir();
@@ -290,5 +312,32 @@ public class PoolDispatchResumeTests(LocalReferenceRun reference, ITestOutputHel
         Assert.Equal(Learn.TaskDirectories(run), runs.Count);
         Assert.All(runs, r => Assert.True(r.Value == 1, $"{r.Key} ran {r.Value} times"));
         log.WriteLine($"kill-and-resume with the process pool: {runs.Count} tasks, {runs.Values.Sum()} runs");
+    }
+}
+
+/// <summary>SIGTERM to `alhpc learn` while the local oracle command runs: the command's whole process group goes with it.</summary>
+[Collection("console")]
+public class LearnSigtermTests
+{
+    [Fact]
+    public async Task SigtermKillsTheOracleProcessGroup()
+    {
+        var dir = TestPaths.NewTempDir();
+        var sleep = ShellOracles.UniqueSleep();
+        var script = ShellOracles.Script(dir, $"(sleep {sleep}) &\nsleep {sleep}");
+        var cfg = Path.Combine(dir, "c.json");
+        File.WriteAllText(cfg, $$"""
+        { "oracle": { "kind": "command", "command": "sh {{script}} {input} {output}" }, "monitor": { "size": 0 }, "plots": false }
+        """);
+        using var p = Learn.Start("learn", "--config", cfg, "--out", Path.Combine(dir, "run"));
+        var err = p.StandardError.ReadToEndAsync();
+        var o = p.StandardOutput.ReadToEndAsync();
+        var clock = Stopwatch.StartNew();
+        while (ShellOracles.ProcessesWith(sleep).Count < 2 && clock.Elapsed < TimeSpan.FromSeconds(60) && !p.HasExited) Thread.Sleep(20);
+        Assert.Equal(2, ShellOracles.ProcessesWith(sleep).Count); // the seed labelling is running
+        Learn.Sh("kill", ["-TERM", p.Id.ToString()]);
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "SIGTERM did not stop the driver during the seed labelling");
+        ShellOracles.AssertNoneLeft(sleep);
+        Assert.Contains("interrupted", await err);
     }
 }
