@@ -280,4 +280,31 @@ public class OraclePoolTests
         var mismatch = Assert.Throws<OracleException>(() => again.Label(other, false, batch, CancellationToken.None));
         Assert.Contains("other structures", mismatch.Message);
     }
+
+    [Fact]
+    public void ASubmissionRecordedButNeverStartedIsSubmittedOnResumeAndNothingElseRuns()
+    {
+        var dir = TestPaths.NewTempDir();
+        var batch = Path.Combine(dir, "batch");
+        var script = ShellOracles.Script(dir, "echo run >> \"$ALHPC_TASK_DIR/runs\"\n" + ShellOracles.Awk());
+        var s = ShellOracles.SameSizeStructures(3);
+        var first = new ExternalCommandOracle(ShellOracles.Command(script), TimeSpan.FromSeconds(60), null, Pool(2)).Label(s, false, batch, CancellationToken.None);
+        // Make task 1 look as if the driver died right after writing its record (intent), before starting it.
+        var attempt = Path.Combine(batch, "task-0001", "try-1");
+        foreach (var f in new[] { "exit", "started", "output.extxyz", "stdout", "stderr" }) File.Delete(Path.Combine(attempt, f));
+        File.Delete(Path.Combine(batch, "task-0001", "runs"));
+        var record = Directory.GetFiles(batch, "submit-*.json").Single(f => OracleSubmission.Load(f).Attempts.Contains(Path.Combine("task-0001", "try-1")));
+        var rec = OracleSubmission.Load(record);
+        rec.Pid = 0; rec.PidStartTicks = 0;
+        rec.Save(record);
+        int records = Directory.GetFiles(batch, "submit-*.json").Length;
+
+        var again = new ExternalCommandOracle(ShellOracles.Command(script), TimeSpan.FromSeconds(60), null, Pool(2)).Label(s, false, batch, CancellationToken.None);
+        Assert.Equal(first, again);
+        Assert.Single(File.ReadAllLines(Path.Combine(batch, "task-0001", "runs")));            // submitted once now
+        Assert.Single(Directory.GetDirectories(Path.Combine(batch, "task-0001"), "try-*"));      // in the recorded attempt's directory
+        Assert.Single(File.ReadAllLines(Path.Combine(batch, "task-0000", "runs")));            // the others were collected, not run again
+        Assert.Single(File.ReadAllLines(Path.Combine(batch, "task-0002", "runs")));
+        Assert.Equal(records + 1, Directory.GetFiles(batch, "submit-*.json").Length);
+    }
 }
