@@ -203,6 +203,7 @@ public class SlurmDispatchTests(LocalReferenceRun reference, ITestOutputHelper l
         int tasks = Learn.TaskDirectories(run);
         Assert.Equal(tasks, runs.Count);
         Assert.All(runs, r => Assert.True(r.Value == 1, $"{r.Key} ran {r.Value} times"));
+        Assert.Equal(records.Length, Directory.GetFiles(iter1, "submit-*.json").Length); // nothing of iteration 1 was submitted again
         int iterTasks = Directory.EnumerateDirectories(iter1, "task-*").Count();
         log.WriteLine($"kill-and-resume on Slurm: iteration 1 had {iterTasks} tasks, {submitted} submitted before the kill, {queued} queued or running at the kill; " +
                       $"after the resume {tasks} tasks in the run ({runs.Values.Sum()} runs), {state.OracleCalls} structures labelled; pool {state.PoolSize}");
