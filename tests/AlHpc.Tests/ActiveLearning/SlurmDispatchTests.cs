@@ -267,6 +267,28 @@ public class SlurmDispatchTests(LocalReferenceRun reference, ITestOutputHelper l
     }
 
     [Fact]
+    public async Task AMissingSbatchIsAClearErrorAtTheStart()
+    {
+        var dir = TestPaths.NewTempDir();
+        var run = Path.Combine(dir, "run");
+        var cfg = Learn.Config(dir, "slurm");
+        var psi = new ProcessStartInfo(Learn.Alhpc) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "learn", "--config", cfg, "--out", run }) psi.ArgumentList.Add(a);
+        psi.Environment["PATH"] = Path.Combine(dir, "no-slurm-here");
+        // the app host finds the runtime through DOTNET_ROOT when PATH has no dotnet
+        psi.Environment["DOTNET_ROOT"] = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "..", "..", ".."));
+        using var p = Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEndAsync();
+        var e = p.StandardError.ReadToEndAsync();
+        Assert.True(p.WaitForExit(TimeSpan.FromSeconds(60)));
+        p.WaitForExit();
+        var output = await o + await e;
+        Assert.NotEqual(0, p.ExitCode);
+        Assert.Contains("'sbatch' could not be run", output);
+        Assert.False(File.Exists(Path.Combine(run, "state.json")));
+    }
+
+    [Fact]
     public void ARejectedJobScriptIsAClearErrorAtTheStart()
     {
         var dir = TestPaths.NewTempDir();
