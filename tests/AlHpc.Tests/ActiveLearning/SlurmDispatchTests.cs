@@ -227,7 +227,15 @@ public class SlurmDispatchTests(LocalReferenceRun reference, ITestOutputHelper l
         Assert.Equal(1, p.ExitCode);
         Assert.Contains("cancelled Slurm job(s)", await err);
         var token = OracleSubmission.Load(record).Token;
-        var (_, queue) = Learn.Sh("squeue", ["-h", "-r", "-o", "%j"]);
+        // scancel is asynchronous: a cancelled task may show as COMPLETING for a moment; none stays pending or running.
+        string queue = "";
+        var wait = Stopwatch.StartNew();
+        do
+        {
+            (_, queue) = Learn.Sh("squeue", ["-h", "-r", "-t", "PENDING,RUNNING", "-o", "%j %K %T"]);
+            if (!queue.Contains("alhpc-" + token)) break;
+            Thread.Sleep(200);
+        } while (wait.Elapsed < TimeSpan.FromSeconds(15));
         Assert.DoesNotContain("alhpc-" + token, queue);
     }
 
