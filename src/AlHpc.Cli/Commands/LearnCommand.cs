@@ -30,6 +30,22 @@ public static class LearnCommand
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
             Console.CancelKeyPress += onCancel;
+            // SIGTERM like Ctrl+C: the oracle's process groups are killed, the last checkpoint is kept.
+            using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; cts.Cancel(); });
+            IBatchOracle? batchOracle = null;
+            ActiveLearningConfig? effective = null;
+            ActiveLearningComponents Parts(ActiveLearningConfig c)
+            {
+                var p = DefaultComponents.Create(c);
+                if (p.Oracle is IBatchOracle b)
+                {
+                    b.Preflight(); // no sbatch, a rejected job script: an error now, not after the first training
+                    b.Message = m => Console.Error.WriteLine($"alhpc learn: {m}");
+                    batchOracle = b;
+                }
+                effective = c;
+                return p;
+            }
             try
             {
                 var callbacks = new RunCallbacks
@@ -43,7 +59,7 @@ public static class LearnCommand
                     if (pr.GetValue(config) != null || pr.GetValue(quick) || pr.GetValue(seed) != null || pr.GetValue(warm))
                         throw new UsageException("--resume takes the settings from the run directory; only --max-iterations may be given with it");
                     int? limit = pr.GetValue(maxIt);
-                    run = ActiveLearningRun.Open(resumeDir.FullName, c => DefaultComponents.Create(c), callbacks,
+                    run = ActiveLearningRun.Open(resumeDir.FullName, Parts, callbacks,
                         limit is { } l ? c => c.Stop.MaxIterations = l : null);
                     Console.Error.WriteLine($"alhpc learn: resuming {run.Directory} after iteration {run.State.Iteration} (pool {run.Pool.Count}, {run.State.OracleCalls} oracle calls)");
                 }
@@ -61,10 +77,10 @@ public static class LearnCommand
                     var dir = pr.GetValue(outDir)!;
                     if (File.Exists(Path.Combine(dir, ActiveLearningRun.StateFile)))
                         throw new UsageException($"{dir} already holds an active-learning run; continue it with 'alhpc learn --resume {dir}' or choose another --out");
-                    var parts = DefaultComponents.Create(cfg);
+                    var parts = Parts(cfg);
                     var seedPool = DefaultComponents.LoadSeedPool(cfg);
                     Console.Error.WriteLine($"alhpc learn: new run in {Path.GetFullPath(dir)}: seed {cfg.Seed}, {seedPool.Count} seed structure(s), oracle {parts.Oracle.Name}");
-                    run = ActiveLearningRun.Create(dir, cfg, parts, seedPool, callbacks);
+                    run = ActiveLearningRun.Create(dir, cfg, parts, seedPool, callbacks, cts.Token);
                 }
                 var summary = run.Run(cts.Token);
                 var last = summary.Last;
@@ -78,12 +94,36 @@ public static class LearnCommand
             }
             catch (OperationCanceledException)
             {
+                if (batchOracle?.OutstandingJobs is { Count: > 0 } jobs) LeaveOrCancel(batchOracle, jobs, effective);
                 Console.Error.WriteLine("alhpc learn: interrupted; continue with 'alhpc learn --resume DIR' (the last completed iteration is kept)");
                 return ExitCodes.Failure;
             }
             finally { Console.CancelKeyPress -= onCancel; }
         }));
         return cmd;
+    }
+
+    /// <summary>
+    /// After Ctrl+C or SIGTERM with Slurm jobs of the run still queued or running: ask at a terminal whether to
+    /// cancel them; otherwise oracle.slurm.cancelOnInterrupt decides (default: leave them; --resume collects them).
+    /// </summary>
+    private static void LeaveOrCancel(IBatchOracle oracle, IReadOnlyList<OracleSubmission> jobs, ActiveLearningConfig? cfg)
+    {
+        var ids = string.Join(", ", jobs.Select(j => j.JobId ?? "alhpc-" + j.Token));
+        bool cancel;
+        if (!Console.IsInputRedirected && !Console.IsErrorRedirected)
+        {
+            Console.Error.Write($"alhpc learn: {jobs.Count} Slurm job(s) of this run are still queued or running ({ids}). Cancel them? [y/N] ");
+            var answer = Console.ReadLine();
+            cancel = answer?.Trim().StartsWith('y') == true || answer?.Trim().StartsWith('Y') == true;
+        }
+        else cancel = cfg?.Oracle.Slurm.CancelOnInterrupt == true;
+        if (cancel)
+        {
+            oracle.CancelOutstandingJobs();
+            Console.Error.WriteLine($"alhpc learn: cancelled Slurm job(s) {ids}");
+        }
+        else Console.Error.WriteLine($"alhpc learn: left Slurm job(s) {ids} running; 'alhpc learn --resume DIR' collects their results");
     }
 
     private static void ApplyQuick(ActiveLearningConfig cfg)

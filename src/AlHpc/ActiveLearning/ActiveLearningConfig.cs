@@ -109,6 +109,18 @@ public sealed class ActiveLearningConfig
               || string.IsNullOrWhiteSpace(Oracle.Command), "oracle.command must contain {input} and {output}");
         Check(Oracle.Kind != OracleKind.Tersoff || !string.IsNullOrWhiteSpace(Oracle.PotentialFile), "oracle.potentialFile is required when oracle.kind is \"tersoff\"");
         Check(Pos(Oracle.TimeoutSeconds), "oracle.timeoutSeconds must be > 0");
+        Oracle.Slurm ??= new();
+        Oracle.Slurm.Sbatch ??= new();
+        Check(Oracle.Processes >= 0, "oracle.processes must be >= 0 (0: the number of cores)");
+        Check(Oracle.Retries >= 0 && Oracle.Retries <= 100, "oracle.retries must be in [0, 100]");
+        Check(Oracle.PositionTolerance > 0 && double.IsFinite(Oracle.PositionTolerance), "oracle.positionTolerance must be > 0 (A)");
+        Check(Pos(Oracle.Slurm.PollSeconds), "oracle.slurm.pollSeconds must be > 0");
+        Check(Pos(Oracle.Slurm.QueueTimeoutSeconds), "oracle.slurm.queueTimeoutSeconds must be > 0");
+        Check(Oracle.Slurm.MaxRunning >= 0, "oracle.slurm.maxRunning must be >= 0 (0: no limit)");
+        foreach (var line in Oracle.Slurm.Sbatch)
+            Check(line != null && line.TrimStart().StartsWith("#SBATCH ", StringComparison.Ordinal) && !line.Contains('\n'),
+                $"oracle.slurm.sbatch: every line must start with \"#SBATCH \" (got \"{line}\")");
+        Check(Oracle.Dispatch == OracleDispatch.Local || Oracle.Kind == OracleKind.Command, "oracle.dispatch \"pool\" or \"slurm\" needs oracle.kind \"command\"");
 
         Check(Training.Epochs >= 1, "training.epochs must be >= 1");
         Check(Training.BatchSize >= 0, "training.batchSize must be >= 0 (0: full batch)");
@@ -169,6 +181,63 @@ public sealed class OracleSettings
 
     /// <summary>Label the structures of one iteration in parallel (built-in potentials).</summary>
     public bool Parallel { get; set; } = true;
+
+    /// <summary>
+    /// How kind "command" runs its command (docs/oracles.md): "local" (default) one run for all structures of a
+    /// batch; "pool" one run per structure, <see cref="Processes"/> at a time; "slurm" one run per structure, as
+    /// one Slurm job array per batch (<see cref="Slurm"/>).
+    /// </summary>
+    public OracleDispatch Dispatch { get; set; } = OracleDispatch.Local;
+
+    /// <summary>Concurrent command runs of dispatch "pool" (0: the number of cores).</summary>
+    public int Processes { get; set; }
+
+    /// <summary>A failed run (non-zero exit, timeout, bad output, job lost) is retried this many times.</summary>
+    public int Retries { get; set; } = 2;
+
+    /// <summary>After the retries: "stop" the run (default) or "drop" the structure and go on.</summary>
+    public OracleFailurePolicy OnFailure { get; set; } = OracleFailurePolicy.Stop;
+
+    /// <summary>Largest accepted difference (A) between a returned frame's coordinates and its input's (frames must come back in order, unrelaxed).</summary>
+    public double PositionTolerance { get; set; } = 1e-4;
+
+    public SlurmSettings Slurm { get; set; } = new();
+}
+
+public enum OracleDispatch
+{
+    Local,
+    Pool,
+    Slurm,
+}
+
+public enum OracleFailurePolicy
+{
+    Stop,
+    Drop,
+}
+
+/// <summary>Settings of oracle.dispatch = "slurm".</summary>
+public sealed class SlurmSettings
+{
+    /// <summary>
+    /// Lines of the job script's header, each "#SBATCH ..." (resources, partition, account, time limit), e.g.
+    /// ["#SBATCH --partition=short", "#SBATCH --cpus-per-task=8", "#SBATCH --time=02:00:00"]. Job name, array
+    /// and output are set by AlHpc.
+    /// </summary>
+    public List<string> Sbatch { get; set; } = new();
+
+    /// <summary>Seconds between two squeue polls.</summary>
+    public double PollSeconds { get; set; } = 10;
+
+    /// <summary>A task still queued (not started) after this many seconds is cancelled and counted as failed (never wait forever).</summary>
+    public double QueueTimeoutSeconds { get; set; } = 7 * 24 * 3600;
+
+    /// <summary>Most array tasks running at once (sbatch --array=...%N; 0: no limit).</summary>
+    public int MaxRunning { get; set; }
+
+    /// <summary>On Ctrl+C or SIGTERM without a terminal to ask: cancel the run's queued and running jobs (true) or leave them for --resume (false).</summary>
+    public bool CancelOnInterrupt { get; set; }
 }
 
 /// <summary>Levenberg-Marquardt training of one generation (paper: 2000 epochs, batch 1 then 32, learnrate 0.1, best held-out network).</summary>

@@ -73,7 +73,7 @@ public sealed class ActiveLearningRun
     /// Starts a new run in <paramref name="dir"/> (created; must not already hold a run): writes the
     /// configuration and the labelled seed pool, then checkpoint 0.
     /// </summary>
-    public static ActiveLearningRun Create(string dir, ActiveLearningConfig config, ActiveLearningComponents parts, IReadOnlyList<Cluster> seedPool, RunCallbacks? callbacks = null)
+    public static ActiveLearningRun Create(string dir, ActiveLearningConfig config, ActiveLearningComponents parts, IReadOnlyList<Cluster> seedPool, RunCallbacks? callbacks = null, CancellationToken cancel = default)
     {
         config.Validate();
         if (seedPool.Count == 0) throw new ArgumentException("the seed pool is empty");
@@ -89,8 +89,9 @@ public sealed class ActiveLearningRun
         if (unlabelled.Count > 0)
         {
             run.Say($"labelling {unlabelled.Count} seed structure(s) with {parts.Oracle.Name}");
-            var labels = parts.Oracle.Label(unlabelled, false, CancellationToken.None);
-            for (int i = 0; i < unlabelled.Count; i++) unlabelled[i].Energy = labels[i].Energy;
+            var labels = run.LabelBatch(unlabelled, "seed", cancel);
+            for (int i = 0; i < unlabelled.Count; i++)
+                unlabelled[i].Energy = labels[i]?.Energy ?? throw new OracleException($"seed structure {i} could not be labelled (dropped by the oracle); the run needs every seed structure");
         }
         foreach (var c in seedPool)
         {
@@ -225,14 +226,17 @@ public sealed class ActiveLearningRun
         var added = new List<Cluster>();
         if (gathered.Count > 0)
         {
-            var labels = _parts.Oracle.Label(gathered, false, cancel);
+            var labels = LabelBatch(gathered, $"iter-{k:D4}", cancel);
             if (labels.Count != gathered.Count) throw new OracleException($"{_parts.Oracle.Name} returned {labels.Count} labels for {gathered.Count} structures");
             double tolEv = _config.Selection.ToleranceMeV / 1000.0;
             double sumErr = 0, maxErr = 0;
+            int labelled = 0;
             for (int i = 0; i < gathered.Count; i++)
             {
                 var g = gathered[i];
-                double eNn = g.Energy ?? double.NaN, eRef = labels[i].Energy;
+                if (labels[i] is not { } label) continue; // dropped after its retries (oracle.onFailure = drop)
+                labelled++;
+                double eNn = g.Energy ?? double.NaN, eRef = label.Energy;
                 double err = Math.Abs(eNn - eRef);
                 double errPerMol = err / g.Count;
                 double measure = _config.Selection.Mode == ToleranceMode.PerMolecule ? errPerMol : err;
@@ -248,8 +252,9 @@ public sealed class ActiveLearningRun
                     added.Add(c);
                 }
             }
-            rec.GatheredMaeMeV = 1000 * sumErr / gathered.Count;
-            rec.GatheredMaxMeV = 1000 * maxErr;
+            if (labelled < gathered.Count) Say($"iteration {k}: {gathered.Count - labelled} of {gathered.Count} gathered structure(s) dropped by the oracle (oracle.onFailure = drop)");
+            rec.GatheredMaeMeV = labelled > 0 ? 1000 * sumErr / labelled : double.NaN;
+            rec.GatheredMaxMeV = labelled > 0 ? 1000 * maxErr : double.NaN;
         }
         rec.Gathered = gathered.Count;
         rec.Added = added.Count;
@@ -291,6 +296,20 @@ public sealed class ActiveLearningRun
     }
 
     private void SaveState() => _state.Save(Path.Combine(Directory, StateFile));
+
+    /// <summary>Oracle files of the run (one batch directory per labelling: seed, iter-0001, ...), owner-only.</summary>
+    public const string OracleDir = "oracle";
+
+    /// <summary>Labels with the oracle; an oracle that works in files gets the batch's own directory in the run, so a resume finds its jobs.</summary>
+    private IReadOnlyList<OracleLabel?> LabelBatch(IReadOnlyList<Cluster> structures, string batch, CancellationToken cancel)
+    {
+        if (_parts.Oracle is IBatchOracle b)
+        {
+            ExternalCommandOracle.CreatePrivateDirectory(Path.Combine(Directory, OracleDir));
+            return b.Label(structures, false, Path.Combine(Directory, OracleDir, batch), cancel);
+        }
+        return _parts.Oracle.Label(structures, false, cancel).Select(l => (OracleLabel?)l).ToList();
+    }
 
     /// <summary>Replaces the just-added structures by what the pool file holds (what a resumed run sees).</summary>
     private void ReloadPoolTail(int added)

@@ -27,7 +27,7 @@ public static class DefaultComponents
         var setup = config.Training.SetupFile is { } sf ? AenetSetupFile.Read(Resolve(sf, baseDirectory)) : DefaultSetups.Water26;
         var reference = CreateReferencePotential(config, baseDirectory);
         IOracle oracle = config.Oracle.Kind == OracleKind.Command
-            ? new ExternalCommandOracle(config.Oracle.Command!, TimeSpan.FromSeconds(config.Oracle.TimeoutSeconds), baseDirectory)
+            ? new ExternalCommandOracle(config.Oracle.Command!, TimeSpan.FromSeconds(config.Oracle.TimeoutSeconds), baseDirectory, config.Oracle)
             : new PotentialOracle(reference!, config.Oracle.Parallel);
         var s = config.Sampling;
         return new ActiveLearningComponents

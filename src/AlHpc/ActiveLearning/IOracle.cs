@@ -25,3 +25,24 @@ public interface IOracle
 
 /// <summary>The oracle could not label the structures (bad output, failed command, timeout).</summary>
 public sealed class OracleException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>
+/// An oracle whose work lives in files (a batch directory inside the run): a resumed run labels the same
+/// batch again, and the oracle collects what finished, waits for what still runs and submits only the rest.
+/// </summary>
+public interface IBatchOracle : IOracle
+{
+    /// <summary>Labels, one per structure; null where the structure was dropped after its retries (oracle.onFailure = drop).</summary>
+    IReadOnlyList<OracleLabel?> Label(IReadOnlyList<Cluster> structures, bool forces, string batchDirectory, CancellationToken cancel);
+
+    /// <summary>Clear errors before anything is labelled (the scheduler missing, a rejected job script).</summary>
+    void Preflight();
+
+    /// <summary>Informational lines (retries, re-attached batches).</summary>
+    Action<string>? Message { get; set; }
+
+    /// <summary>Jobs of the last batch still queued or running (what an interrupted run may cancel or leave).</summary>
+    IReadOnlyList<OracleSubmission> OutstandingJobs { get; }
+
+    void CancelOutstandingJobs();
+}
