@@ -22,7 +22,8 @@ public static class LearnCommand
         var warm = new Option<bool>("--warm-start") { Description = "Start each generation's training from the previous network (faster; off in the paper)" };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this directory from its last checkpoint (its config.json is used)" };
         var printConfig = new Option<bool>("--print-config") { Description = "Print the effective configuration as JSON and exit" };
-        foreach (var o in new Option[] { config, outDir, seed, maxIt, quick, warm, resume, printConfig }) cmd.Options.Add(o);
+        var allowExisting = new Option<bool>("--allow-existing") { Description = "Let --out name a directory that already holds other files (files of the run's names there are replaced)" };
+        foreach (var o in new Option[] { config, outDir, seed, maxIt, quick, warm, resume, printConfig, allowExisting }) cmd.Options.Add(o);
 
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
@@ -40,7 +41,7 @@ public static class LearnCommand
                 ActiveLearningRun run;
                 if (resumeDir != null)
                 {
-                    if (pr.GetValue(config) != null || pr.GetValue(quick) || pr.GetValue(seed) != null || pr.GetValue(warm))
+                    if (pr.GetValue(config) != null || pr.GetValue(quick) || pr.GetValue(seed) != null || pr.GetValue(warm) || pr.GetValue(allowExisting))
                         throw new UsageException("--resume takes the settings from the run directory; only --max-iterations may be given with it");
                     int? limit = pr.GetValue(maxIt);
                     run = ActiveLearningRun.Open(resumeDir.FullName, c => DefaultComponents.Create(c), callbacks,
@@ -64,8 +65,9 @@ public static class LearnCommand
                     var parts = DefaultComponents.Create(cfg);
                     var seedPool = DefaultComponents.LoadSeedPool(cfg);
                     Console.Error.WriteLine($"alhpc learn: new run in {Path.GetFullPath(dir)}: seed {cfg.Seed}, {seedPool.Count} seed structure(s), oracle {parts.Oracle.Name}");
-                    run = ActiveLearningRun.Create(dir, cfg, parts, seedPool, callbacks);
+                    run = ActiveLearningRun.Create(dir, cfg, parts, seedPool, callbacks, pr.GetValue(allowExisting));
                 }
+                using var held = run; // holds the run directory's lock until the command ends
                 var summary = run.Run(cts.Token);
                 var last = summary.Last;
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
