@@ -40,7 +40,7 @@ public static class DescriptorsCommand
                     {
                         w.Write(c.ToString(ci)); w.Write(','); w.Write(a.ToString(ci));
                         int row = (batch.Offsets[c] + a) * nf;
-                        for (int f = 0; f < nf; f++) { w.Write(','); w.Write(values[row + f].ToString("R", ci)); }
+                        for (int f = 0; f < nf; f++) { w.Write(','); w.Write(FiniteOutput.Format(values[row + f], "a descriptor value")); }
                         w.Write('\n');
                     }
             });

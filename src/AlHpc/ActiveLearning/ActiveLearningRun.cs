@@ -404,13 +404,12 @@ public sealed class ActiveLearningRun : IDisposable
                 double measure = _config.Selection.Mode == ToleranceMode.PerMolecule ? errPerMol : err;
                 bool fail = !(measure <= tolEv); // NaN prediction counts as a failure
                 if (double.IsFinite(errPerMol)) { sumErr += errPerMol; maxErr = Math.Max(maxErr, errPerMol); }
-                else maxErr = double.PositiveInfinity;
                 if (fail)
                 {
                     var c = new Cluster((double[])g.Positions.Clone(), g.Species) { Energy = eRef };
                     foreach (var kv in g.Info) c.SetInfo(kv.Key, kv.Value);
                     c.SetInfo("iteration", k.ToString(CultureInfo.InvariantCulture));
-                    c.SetInfo("e_nn", eNn.ToString("R", CultureInfo.InvariantCulture));
+                    c.SetInfo("e_nn", double.IsFinite(eNn) ? eNn.ToString("R", CultureInfo.InvariantCulture) : "failed"); // never NaN in the pool
                     added.Add(c);
                 }
             }
@@ -431,6 +430,13 @@ public sealed class ActiveLearningRun : IDisposable
             rec.MonitorForceMaeMeVPerA = s.ForceMaeMeVPerA;
         }
         rec.MonitorSeconds = phase.Elapsed.TotalSeconds;
+        // An infinite score (a network that blew up) is logged as "not available", never as Infinity.
+        if (double.IsInfinity(rec.MonitorEnergyMaeMeV) || double.IsInfinity(rec.MonitorForceMaeMeVPerA) || double.IsInfinity(rec.TrainMaeMeV) || double.IsInfinity(rec.HeldOutMaeMeV))
+        {
+            Say($"iteration {k}: an infinite error (the network diverged on some structure); logged as empty");
+            foreach (var prop in typeof(IterationRecord).GetProperties().Where(p => p.PropertyType == typeof(double)))
+                if (double.IsInfinity((double)prop.GetValue(rec)!)) prop.SetValue(rec, double.NaN);
+        }
 
         // 5. Checkpoint: pool, then state (the state names what is valid).
         cancel.ThrowIfCancellationRequested();

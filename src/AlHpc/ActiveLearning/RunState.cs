@@ -52,7 +52,7 @@ public sealed class IterationRecord
     public string ToCsv()
     {
         var c = CultureInfo.InvariantCulture;
-        static string F(double v, string fmt) => double.IsNaN(v) ? "" : v.ToString(fmt, CultureInfo.InvariantCulture);
+        static string F(double v, string fmt) => FiniteOutput.Optional(v, "a log.csv field", fmt);
         return string.Join(',',
             Iteration.ToString(c), PoolSize.ToString(c), Gathered.ToString(c), Added.ToString(c), OracleCalls.ToString(c), Epochs.ToString(c), BestEpoch.ToString(c),
             F(TrainMaeMeV, "G6"), F(HeldOutMaeMeV, "G6"), F(GatheredMaeMeV, "G6"), F(GatheredMaxMeV, "G6"),

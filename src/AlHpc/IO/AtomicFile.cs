@@ -21,6 +21,11 @@ public static class AtomicFile
             }
             File.Move(tmp, full, overwrite: true);
         }
+        catch (NonFiniteOutputException e)
+        {
+            try { File.Delete(tmp); } catch { /* best effort */ }
+            throw e.WithFile(full);
+        }
         catch
         {
             try { File.Delete(tmp); } catch { /* best effort */ }
@@ -47,6 +52,11 @@ public static class AtomicFile
         {
             write(tmp);
             File.Move(tmp, full, overwrite: true);
+        }
+        catch (NonFiniteOutputException e)
+        {
+            try { File.Delete(tmp); } catch { /* best effort */ }
+            throw e.WithFile(full);
         }
         catch
         {

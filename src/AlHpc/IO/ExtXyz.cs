@@ -24,6 +24,9 @@ public static class ExtXyz
 {
     internal static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>The largest atom count of one structure the readers accept (beyond it: bad input, not a crash).</summary>
+    public const int MaxAtoms = 10_000_000;
+
     /// <summary>
     /// Streams the frames of an extxyz file. <paramref name="species"/>: the element every bead must have
     /// (null: whatever the first bead is; later beads must match it).
@@ -36,7 +39,7 @@ public static class ExtXyz
 
     private static IEnumerable<Cluster> ReadCore(string path, string? species)
     {
-        using var reader = new StreamReader(path, Encoding.UTF8, true, 1 << 16);
+        using var reader = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: true), true, 1 << 16);
         foreach (var c in Read(reader, path, species)) yield return c;
     }
 
@@ -44,12 +47,23 @@ public static class ExtXyz
     public static IEnumerable<Cluster> Read(TextReader reader, string fileName, string? species = null)
     {
         var state = new ReadState(reader, fileName, species);
-        while (state.NextFrame() is { } c) yield return c;
+        int frames = 0;
+        while (true)
+        {
+            Cluster? c;
+            try { c = state.NextFrame(); }
+            catch (DecoderFallbackException e) { throw new InputFormatException(fileName, state.Line + 1, $"not UTF-8 text ({e.Message})", e); }
+            if (c is null) break;
+            frames++;
+            yield return c;
+        }
+        if (frames == 0) throw new InputFormatException(fileName, 0, "no structures (empty file)");
     }
 
     private sealed class ReadState(TextReader reader, string file, string? species)
     {
         private int _line;
+        public int Line => _line;
         private string? _species = species;
         private int _speciesLine;
         private int _prevFrameLine;
@@ -71,8 +85,9 @@ public static class ExtXyz
             if (countLine == null) return null;
             int frameLine = _line;
             var ct = countLine.AsSpan().Trim();
-            if (!int.TryParse(ct, NumberStyles.None, Inv, out int n))
+            if (!int.TryParse(ct, NumberStyles.None, Inv, out int n) || n > MaxAtoms)
             {
+                if (n > MaxAtoms) throw Error(frameLine, $"atom count {n} is more than AlHpc handles in one structure ({MaxAtoms})");
                 string hint = _prevFrameLine > 0
                     ? $" (wrong atom count? the frame at line {_prevFrameLine} declares {_prevFrameCount} atoms)"
                     : "";
@@ -82,7 +97,11 @@ public static class ExtXyz
             if (comment == null) throw Error(_line + 1, $"file ends after the atom count of the frame at line {frameLine} (truncated file?)");
             int commentLine = _line;
 
+            if (n == 0) throw Error(frameLine, "a frame with 0 atoms (empty structure)");
             var kv = ParseKeyValues(comment, commentLine);
+            var seenKeys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (key, _) in kv)
+                if (!seenKeys.Add(key)) throw Error(commentLine, $"the key '{Shorten(key)}' appears twice in the comment line");
             var columns = DefaultColumns;
             double? energy = null;
             var info = new List<KeyValuePair<string, string>>();
@@ -131,6 +150,8 @@ public static class ExtXyz
                     if (forces != null) forces[3 * a + d] = ParseNumber(s[ranges[columns.Forces + d]], columns.Forces + d + 1, "forces");
                 }
             }
+            if (CoincidentAtoms.Find(pos) is { } cp)
+                throw Error(frameLine + 2 + cp.J, CoincidentAtoms.Describe(pos)!);
             _prevFrameLine = frameLine;
             _prevFrameCount = n;
             var c = new Cluster(pos, _species ?? "O") { Energy = energy, Forces = forces };
@@ -160,6 +181,7 @@ public static class ExtXyz
             var parts = value.Split(':');
             if (parts.Length % 3 != 0) throw Error(line, $"malformed Properties '{value}' (expected name:type:count triples)");
             int col = 0, species = -1, pos = -1, forces = -1;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             var names = new List<string>();
             for (int p = 0; p < parts.Length; p += 3)
             {
@@ -167,6 +189,8 @@ public static class ExtXyz
                 if (!int.TryParse(parts[p + 2], NumberStyles.None, Inv, out int count) || count < 1)
                     throw Error(line, $"malformed Properties '{value}': bad column count '{parts[p + 2]}' for '{name}'");
                 if (type is not ("S" or "R" or "I" or "L")) throw Error(line, $"malformed Properties '{value}': unknown type '{type}' for '{name}'");
+                if (!seen.Add(name)) throw Error(line, $"Properties '{Shorten(value)}' names the column '{name}' twice");
+                if (count > 64) throw Error(line, $"Properties: {count} columns for '{name}' is more than AlHpc reads (64)");
                 if (name == "species") { if (type != "S" || count != 1) throw Error(line, "Properties: species must be S:1"); species = col; }
                 else if (name == "pos") { if (type != "R" || count != 3) throw Error(line, "Properties: pos must be R:3"); pos = col; }
                 else if (name == "forces") { if (type != "R" || count != 3) throw Error(line, "Properties: forces must be R:3"); forces = col; }
@@ -294,11 +318,7 @@ public static class ExtXyz
         }
     }
 
-    internal static void WriteDouble(TextWriter w, double v, Span<char> buf)
-    {
-        if (!v.TryFormat(buf, out int k, "R", Inv)) throw new InvalidOperationException("number formatting failed");
-        w.Write(buf[..k]);
-    }
+    internal static void WriteDouble(TextWriter w, double v, Span<char> buf) => FiniteOutput.Write(w, v, buf, "a coordinate, energy or force");
 
     private static string QuoteIfNeeded(string s)
     {

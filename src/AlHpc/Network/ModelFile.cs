@@ -109,6 +109,7 @@ public static class ModelFile
     public static NnModel Parse(ReadOnlySpan<byte> utf8, string fileName = "<model>")
     {
         JsonDocument doc;
+        if (utf8.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) utf8 = utf8[3..]; // a UTF-8 byte-order mark
         try
         {
             doc = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
@@ -117,10 +118,18 @@ public static class ModelFile
         {
             throw new InputFormatException(fileName, (int)(e.LineNumber ?? -1) + 1, $"not valid JSON: {e.Message}", e);
         }
+        catch (ArgumentException e) // invalid UTF-8
+        {
+            throw new InputFormatException(fileName, 0, $"not UTF-8 JSON: {e.Message}", e);
+        }
         using (doc)
         {
             var r = new Reader(fileName);
-            return r.Model(doc.RootElement);
+            try { return r.Model(doc.RootElement); }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+            {
+                throw new InputFormatException(fileName, 0, $"not a valid model: {e.Message}", e);
+            }
         }
     }
 
@@ -132,8 +141,7 @@ public static class ModelFile
 
     private static void Value(Utf8JsonWriter w, double v)
     {
-        if (double.IsFinite(v)) w.WriteNumberValue(v);
-        else w.WriteStringValue(double.IsNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity");
+        w.WriteNumberValue(FiniteOutput.Check(v, "a model number"));
     }
 
     private static void Arr(Utf8JsonWriter w, string name, double[] a)
@@ -202,8 +210,10 @@ public static class ModelFile
                 if (!ActivationFunctions.TryParse(name, out var a)) throw Bad("$.network.activations", $"unknown activation '{name}' (linear, tanh, sigmoid, mtanh, twist)");
                 acts.Add(a);
             }
-            if (layers.Count < 2 || layers[0] != setup.Count)
-                throw Bad("$.network.layers", $"the input layer must have {setup.Count} nodes (one per descriptor), got {(layers.Count > 0 ? layers[0] : 0)}");
+            if (layers.Count < 2)
+                throw Bad("$.network.layers", $"expected at least an input and an output layer, got {layers.Count} layer(s)");
+            if (layers[0] != setup.Count)
+                throw Bad("$.network.layers", $"the input layer must have {setup.Count} nodes (one per descriptor), got {layers[0]}");
             if (acts.Count != layers.Count - 1) throw Bad("$.network.activations", $"expected {layers.Count - 1} activations (one per non-input layer), got {acts.Count}");
             if (layers[^1] != 1) throw Bad("$.network.layers", "the output layer must have one node");
             var weights = Doubles(ne, "weights", "$.network");
@@ -277,17 +287,10 @@ public static class ModelFile
 
         private double Num(JsonElement v, string path)
         {
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d)) return d;
-            if (v.ValueKind == JsonValueKind.String)
-            {
-                switch (v.GetString())
-                {
-                    case "NaN": return double.NaN;
-                    case "Infinity": return double.PositiveInfinity;
-                    case "-Infinity": return double.NegativeInfinity;
-                }
-            }
-            throw Bad(path, $"expected a number, got {v.GetRawText()}");
+            if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && double.IsFinite(d)) return d;
+            if (v.ValueKind == JsonValueKind.String && v.GetString() is "NaN" or "Infinity" or "-Infinity")
+                throw Bad(path, $"non-finite value {v.GetRawText()}: a model holds finite numbers only");
+            throw Bad(path, $"expected a finite number, got {ExtXyz.Shorten(v.GetRawText())}");
         }
 
         private double[] Doubles(JsonElement o, string name, string path)

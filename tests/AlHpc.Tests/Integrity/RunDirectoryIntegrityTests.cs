@@ -222,7 +222,7 @@ public class RunDirectoryIntegrityTests
     }
 
     [Theory]
-    [InlineData(0.0, "hard core")]        // coincident beads
+    [InlineData(0.0, "coincident")]       // coincident beads: the reader refuses them
     [InlineData(1.2, "hard core")]        // closer than sampling.minDistance (2 A)
     [InlineData(9.0, "clusterCriterion")] // two pieces
     public void ASeedStructureMustPassTheHardCoreAndTheClusterCriterion(double r, string why)

@@ -62,16 +62,32 @@ public class ModelFileTests
     }
 
     [Fact]
-    public void NonFiniteValuesSurvive()
+    public void NonFiniteValuesAreNeitherWrittenNorRead()
     {
+        // Issue 17: a model never holds NaN or Infinity (it made NaN energies and NaN n2p2 exports).
         var m = TestModels.Random(1);
         m.Network.Weights[5] = double.NaN;
-        m.Network.Weights[6] = double.NegativeInfinity;
+        Assert.Throws<NonFiniteOutputException>(() => ModelFile.Write(new MemoryStream(), m));
+        var dir = TestPaths.NewTempDir();
+        var path = Path.Combine(dir, "m.json");
+        Assert.Throws<NonFiniteOutputException>(() => ModelFile.Save(path, m));
+        Assert.Empty(Directory.GetFiles(dir)); // nothing written, no temporary left
+        m.Network.Weights[5] = 0.5;
         var ms = new MemoryStream();
         ModelFile.Write(ms, m);
-        var b = ModelFile.Parse(ms.ToArray());
-        Assert.True(double.IsNaN(b.Network.Weights[5]));
-        Assert.Equal(double.NegativeInfinity, b.Network.Weights[6]);
+        var text = Encoding.UTF8.GetString(ms.ToArray());
+        foreach (var bad in new[] { "\"NaN\"", "\"Infinity\"", "\"-Infinity\"" })
+        {
+            var weightsAt = text.IndexOf("\"weights\"", StringComparison.Ordinal);
+            int first = text.IndexOf('[', weightsAt) + 1;
+            int comma = text.IndexOf(',', first);
+            var broken = text[..first] + bad + text[comma..];
+            var e = Assert.Throws<InputFormatException>(() => ModelFile.Parse(Encoding.UTF8.GetBytes(broken), "bad.json"));
+            Assert.Contains("bad.json", e.Message);
+            Assert.Contains("$.network.weights[0]", e.Message);
+        }
+        var shifted = System.Text.RegularExpressions.Regex.Replace(text, "\"energyShift\": [^,]*,", "\"energyShift\": \"NaN\",");
+        Assert.Contains("energyShift", Assert.Throws<InputFormatException>(() => ModelFile.Parse(Encoding.UTF8.GetBytes(shifted), "s.json")).Message);
     }
 
     [Fact]
