@@ -21,6 +21,7 @@ public static class DescriptorsCommand
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
             string path = pr.GetValue(file)!;
+            OutputPaths.NotAnInput(pr.GetValue(output)!, path, pr.GetValue(setup));
             var s = pr.GetValue(setup) is { } sp ? AenetSetupFile.Read(sp) : DefaultSetups.Water26;
             var clusters = StructureFile.Read(path).ToList();
             for (int c = 0; c < clusters.Count; c++)

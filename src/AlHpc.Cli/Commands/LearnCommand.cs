@@ -52,7 +52,7 @@ public static class LearnCommand
                 {
                     var cfgFile = pr.GetValue(config);
                     var cfg = cfgFile != null ? ActiveLearningConfig.Load(cfgFile.FullName) : new ActiveLearningConfig();
-                    if (pr.GetValue(quick)) ApplyQuick(cfg);
+                    if (pr.GetValue(quick)) ApplyQuick(cfg, cfgFile?.FullName);
                     if (pr.GetValue(seed) is { } s) cfg.Seed = s;
                     if (pr.GetValue(maxIt) is { } m) cfg.Stop.MaxIterations = m;
                     if (pr.GetValue(warm)) cfg.Training.WarmStart = true;
@@ -88,15 +88,35 @@ public static class LearnCommand
         return cmd;
     }
 
-    private static void ApplyQuick(ActiveLearningConfig cfg)
+    /// <summary>
+    /// The --quick settings, for the keys the --config file does not set (an explicit key always wins).
+    /// </summary>
+    private static void ApplyQuick(ActiveLearningConfig cfg, string? configFile)
     {
         var q = ActiveLearningConfig.Quick();
-        cfg.Training.Epochs = q.Training.Epochs;
-        cfg.Sampling.Metropolis.Cycles = q.Sampling.Metropolis.Cycles;
-        cfg.Sampling.Nested.Cycles = q.Sampling.Nested.Cycles;
-        cfg.Monitor.Size = q.Monitor.Size;
-        cfg.Monitor.MaxMolecules = q.Monitor.MaxMolecules;
-        cfg.Stop.MaxIterations = q.Stop.MaxIterations;
+        System.Text.Json.Nodes.JsonNode? raw = null;
+        if (configFile != null)
+        {
+            try { raw = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configFile), documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
+            catch (System.Text.Json.JsonException) { /* Load already accepted it; treat as setting nothing */ }
+        }
+        bool Set(params string[] path)
+        {
+            var node = raw;
+            foreach (var key in path)
+            {
+                if (node is not System.Text.Json.Nodes.JsonObject o) return false;
+                node = o.FirstOrDefault(kv => string.Equals(kv.Key, key, StringComparison.OrdinalIgnoreCase)).Value;
+                if (node is null) return false;
+            }
+            return true;
+        }
+        if (!Set("training", "epochs")) cfg.Training.Epochs = q.Training.Epochs;
+        if (!Set("sampling", "metropolis", "cycles")) cfg.Sampling.Metropolis.Cycles = q.Sampling.Metropolis.Cycles;
+        if (!Set("sampling", "nested", "cycles")) cfg.Sampling.Nested.Cycles = q.Sampling.Nested.Cycles;
+        if (!Set("monitor", "size")) cfg.Monitor.Size = q.Monitor.Size;
+        if (!Set("monitor", "maxMolecules")) cfg.Monitor.MaxMolecules = Math.Max(cfg.Monitor.MinMolecules, q.Monitor.MaxMolecules);
+        if (!Set("stop", "maxIterations")) cfg.Stop.MaxIterations = q.Stop.MaxIterations;
     }
 
     /// <summary>The live one-line summary of an iteration.</summary>

@@ -146,6 +146,11 @@ public sealed class RunState
             if (r!.Iteration != i + 1) Bad($"log row {i + 1} is iteration {r.Iteration}");
             if (r.PoolSize < prevPool || r.Added < 0 || r.Gathered < 0 || r.Added > r.Gathered || r.OracleCalls < prevCalls)
                 Bad($"log row {i + 1} (iteration {r.Iteration}): inconsistent counts (pool {r.PoolSize}, added {r.Added} of {r.Gathered}, oracle calls {r.OracleCalls})");
+            foreach (var prop in typeof(IterationRecord).GetProperties())
+                if (prop.PropertyType == typeof(double) && (double)prop.GetValue(r)! is var d && (double.IsInfinity(d) || d < 0))
+                    Bad($"log row {i + 1}: {prop.Name} = {d} (times and errors are finite and non-negative)");
+            if (r.Epochs < 0 || r.BestEpoch < -1 || r.RejectedNonFinite < 0 || r.RejectedTooClose < 0 || r.RejectedBelowFloor < 0 || r.SamplerProblems < 0 || r.InvalidFrames < 0)
+                Bad($"log row {i + 1}: a negative count");
             prevPool = r.PoolSize;
             prevCalls = r.OracleCalls;
         }

@@ -151,6 +151,11 @@ public static class ModelFile
         w.WriteEndArray();
     }
 
+    /// <summary>Largest magnitude of any number of a model file (weights, scaling, energies).</summary>
+    public const double MaxMagnitude = 1e8;
+    /// <summary>Smallest descriptor standard deviation and |energy scale| (they divide).</summary>
+    public const double MinScale = 1e-10;
+
     private sealed class Reader(string file)
     {
         private InputFormatException Bad(string path, string problem) => new(file, 0, $"{path}: {problem}");
@@ -227,7 +232,7 @@ public static class ModelFile
             if (mean.Length != setup.Count) throw Bad("$.scaling.descriptorMean", $"expected {setup.Count} values, got {mean.Length}");
             if (std.Length != setup.Count) throw Bad("$.scaling.descriptorStd", $"expected {setup.Count} values, got {std.Length}");
             for (int i = 0; i < std.Length; i++)
-                if (!(std[i] > 0) || !double.IsFinite(std[i])) throw Bad($"$.scaling.descriptorStd[{i}]", $"must be a positive number, got {std[i]}");
+                if (!(std[i] >= MinScale)) throw Bad($"$.scaling.descriptorStd[{i}]", $"must be a number >= {MinScale:G3}, got {std[i]}");
             var model = new NnModel(setup, net, mean, std)
             {
                 EnergyScale = D(sc, "energyScale", "$.scaling"),
@@ -240,7 +245,7 @@ public static class ModelFile
                     _ => throw Bad("$.scaling.anchorIsolatedAtom", "expected true or false"),
                 },
             };
-            if (model.EnergyScale == 0 || !double.IsFinite(model.EnergyScale)) throw Bad("$.scaling.energyScale", "must be a finite non-zero number");
+            if (!(Math.Abs(model.EnergyScale) >= MinScale)) throw Bad("$.scaling.energyScale", $"must be a finite number with |energyScale| >= {MinScale:G3}");
             if (sc.TryGetProperty("descriptorMin", out _))
             {
                 model.DescriptorMin = Doubles(sc, "descriptorMin", "$.scaling");
@@ -287,7 +292,11 @@ public static class ModelFile
 
         private double Num(JsonElement v, string path)
         {
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && double.IsFinite(d)) return d;
+            if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && double.IsFinite(d))
+            {
+                if (Math.Abs(d) > MaxMagnitude) throw Bad(path, $"{d} is beyond {MaxMagnitude:G3}: no trained network has such numbers, and they overflow the energy");
+                return d;
+            }
             if (v.ValueKind == JsonValueKind.String && v.GetString() is "NaN" or "Infinity" or "-Infinity")
                 throw Bad(path, $"non-finite value {v.GetRawText()}: a model holds finite numbers only");
             throw Bad(path, $"expected a finite number, got {ExtXyz.Shorten(v.GetRawText())}");
