@@ -156,13 +156,19 @@ public sealed class TestSetReader : IDisposable
         NativeFile? file = null;
         try
         {
-            file = H5File.OpenRead(path);
+            file = H5File.Open(new NoReadPastEndStream(path), leaveOpen: false);
             var reader = Validate(path, file);
             file = null; // owned by reader now
             return reader;
         }
         catch (InputFormatException) { throw; }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (OutOfMemoryException e)
+        {
+            // Only the header, the attributes and the offsets are read here: a size beyond memory is a corrupt header
+            // (found by fuzzing: a damaged attribute declared an array beyond .NET's limit).
+            throw new InputFormatException(path, 0, $"corrupt HDF5 header: it declares an object too large to read ({e.Message})", e);
+        }
+        catch (Exception e)
         {
             throw new InputFormatException(path, 0, $"not a readable HDF5 test set ({e.GetType().Name}: {e.Message})", e);
         }
@@ -413,4 +419,39 @@ public sealed class TestSetReader : IDisposable
     public void Dispose() => _file.Dispose();
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{_path}: {ClusterCount} clusters, {AtomCount} atoms{(HasForces ? ", forces" : "")}");
+}
+
+/// <summary>
+/// A read-only file stream that throws when a read runs past the end of the file. PureHDF reads a damaged
+/// object header past the end without complaint (zeros) and then loops over its declared size for a very long
+/// time (found by fuzzing): with this stream the damaged file is an error at once.
+/// </summary>
+internal sealed class NoReadPastEndStream(string path) : Stream
+{
+    private readonly FileStream _fs = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.RandomAccess);
+
+    public override bool CanRead => true;
+    public override bool CanSeek => true;
+    public override bool CanWrite => false;
+    public override long Length => _fs.Length;
+    public override long Position { get => _fs.Position; set => _fs.Position = value; }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => _fs.Seek(offset, origin);
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (buffer.Length > 0 && _fs.Position + buffer.Length > _fs.Length)
+            throw new EndOfStreamException($"a read of {buffer.Length} bytes at offset {_fs.Position} runs past the end of the file ({_fs.Length} bytes): damaged HDF5 structure");
+        _fs.ReadExactly(buffer);
+        return buffer.Length;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _fs.Dispose();
+        base.Dispose(disposing);
+    }
 }
