@@ -266,7 +266,7 @@ internal static class CliProcess
 
     public static void Signal(Process p, string signal)
     {
-        using var k = Process.Start("kill", ["-" + signal, p.Id.ToString()])!;
+        using var k = Process.Start("bash", ["-c", $"kill -{signal} {p.Id}"])!; // the shell's builtin: no procps needed
         k.WaitForExit();
     }
 }
