@@ -17,7 +17,7 @@ public class ModelFileTests
         m.Network.Weights[0] = 4.9406564584124654E-324;
         m.Network.Weights[1] = -0.0;
         m.Network.Weights[2] = 1.0 / 3.0;
-        m.Network.Weights[3] = 1.7976931348623157E+308;
+        m.Network.Weights[3] = 99999999.999999985; // the largest magnitude a model may hold is 1e8 (ModelFile.MaxMagnitude)
         for (int k = 4; k < m.Network.WeightCount; k++) m.Network.Weights[k] = (rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-8, 8));
         m.EnergyScale = 2.0 / 0.0371234567891;
         m.EnergyShift = -0.2961234567890123;
