@@ -21,6 +21,7 @@ public static class DescriptorsCommand
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
             string path = pr.GetValue(file)!;
+            OutputPaths.NotAnInput(pr.GetValue(output)!, path, pr.GetValue(setup));
             var s = pr.GetValue(setup) is { } sp ? AenetSetupFile.Read(sp) : DefaultSetups.Water26;
             var clusters = StructureFile.Read(path).ToList();
             for (int c = 0; c < clusters.Count; c++)
@@ -40,7 +41,7 @@ public static class DescriptorsCommand
                     {
                         w.Write(c.ToString(ci)); w.Write(','); w.Write(a.ToString(ci));
                         int row = (batch.Offsets[c] + a) * nf;
-                        for (int f = 0; f < nf; f++) { w.Write(','); w.Write(values[row + f].ToString("R", ci)); }
+                        for (int f = 0; f < nf; f++) { w.Write(','); w.Write(FiniteOutput.Format(values[row + f], "a descriptor value")); }
                         w.Write('\n');
                     }
             });

@@ -31,10 +31,12 @@ public static class EnergyCommand
             int nThreads = pr.GetValue(threads);
             if (nThreads == 0 || nThreads < -1) throw new UsageException("--threads must be -1 (all cores) or a positive number");
             StructureFile.FormatOf(outPath); // fail before any work on a bad extension
+            OutputPaths.NotAnInput(outPath, inPath, pr.GetValue(potential), model is null ? null : pr.GetValue(model));
             var pot = PotentialLoader.Load(pr.GetValue(potential), model is null ? null : pr.GetValue(model));
             bool withForces = pr.GetValue(forces);
 
-            var clusters = StructureFile.Read(inPath).ToList();
+            var clusters = StructureFile.Read(inPath, OutputPaths.ElementOf(pot)).ToList();
+            OutputPaths.FitsFormat(outPath, clusters.Count);
             var batch = ClusterBatch.FromClusters(clusters);
             var clock = Stopwatch.StartNew();
             using var dev = DeviceOption.Resolve(pr, device);

@@ -22,7 +22,8 @@ public static class LearnCommand
         var warm = new Option<bool>("--warm-start") { Description = "Start each generation's training from the previous network (faster; off in the paper)" };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue the run in this directory from its last checkpoint (its config.json is used)" };
         var printConfig = new Option<bool>("--print-config") { Description = "Print the effective configuration as JSON and exit" };
-        foreach (var o in new Option[] { config, outDir, seed, maxIt, quick, warm, resume, printConfig }) cmd.Options.Add(o);
+        var allowExisting = new Option<bool>("--allow-existing") { Description = "Let --out name a directory that already holds other files (files of the run's names there are replaced)" };
+        foreach (var o in new Option[] { config, outDir, seed, maxIt, quick, warm, resume, printConfig, allowExisting }) cmd.Options.Add(o);
 
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
@@ -56,7 +57,7 @@ public static class LearnCommand
                 ActiveLearningRun run;
                 if (resumeDir != null)
                 {
-                    if (pr.GetValue(config) != null || pr.GetValue(quick) || pr.GetValue(seed) != null || pr.GetValue(warm))
+                    if (pr.GetValue(config) != null || pr.GetValue(quick) || pr.GetValue(seed) != null || pr.GetValue(warm) || pr.GetValue(allowExisting))
                         throw new UsageException("--resume takes the settings from the run directory; only --max-iterations may be given with it");
                     int? limit = pr.GetValue(maxIt);
                     run = ActiveLearningRun.Open(resumeDir.FullName, Parts, callbacks,
@@ -67,7 +68,7 @@ public static class LearnCommand
                 {
                     var cfgFile = pr.GetValue(config);
                     var cfg = cfgFile != null ? ActiveLearningConfig.Load(cfgFile.FullName) : new ActiveLearningConfig();
-                    if (pr.GetValue(quick)) ApplyQuick(cfg);
+                    if (pr.GetValue(quick)) ApplyQuick(cfg, cfgFile?.FullName);
                     if (pr.GetValue(seed) is { } s) cfg.Seed = s;
                     if (pr.GetValue(maxIt) is { } m) cfg.Stop.MaxIterations = m;
                     if (pr.GetValue(warm)) cfg.Training.WarmStart = true;
@@ -80,8 +81,9 @@ public static class LearnCommand
                     var parts = Parts(cfg);
                     var seedPool = DefaultComponents.LoadSeedPool(cfg);
                     Console.Error.WriteLine($"alhpc learn: new run in {Path.GetFullPath(dir)}: seed {cfg.Seed}, {seedPool.Count} seed structure(s), oracle {parts.Oracle.Name}");
-                    run = ActiveLearningRun.Create(dir, cfg, parts, seedPool, callbacks, cts.Token);
+                    run = ActiveLearningRun.Create(dir, cfg, parts, seedPool, callbacks, pr.GetValue(allowExisting), cts.Token);
                 }
+                using var held = run; // holds the run directory's lock until the command ends
                 var summary = run.Run(cts.Token);
                 var last = summary.Last;
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -126,15 +128,35 @@ public static class LearnCommand
         else Console.Error.WriteLine($"alhpc learn: left Slurm job(s) {ids} running; 'alhpc learn --resume DIR' collects their results");
     }
 
-    private static void ApplyQuick(ActiveLearningConfig cfg)
+    /// <summary>
+    /// The --quick settings, for the keys the --config file does not set (an explicit key always wins).
+    /// </summary>
+    private static void ApplyQuick(ActiveLearningConfig cfg, string? configFile)
     {
         var q = ActiveLearningConfig.Quick();
-        cfg.Training.Epochs = q.Training.Epochs;
-        cfg.Sampling.Metropolis.Cycles = q.Sampling.Metropolis.Cycles;
-        cfg.Sampling.Nested.Cycles = q.Sampling.Nested.Cycles;
-        cfg.Monitor.Size = q.Monitor.Size;
-        cfg.Monitor.MaxMolecules = q.Monitor.MaxMolecules;
-        cfg.Stop.MaxIterations = q.Stop.MaxIterations;
+        System.Text.Json.Nodes.JsonNode? raw = null;
+        if (configFile != null)
+        {
+            try { raw = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(configFile), documentOptions: new System.Text.Json.JsonDocumentOptions { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true }); }
+            catch (System.Text.Json.JsonException) { /* Load already accepted it; treat as setting nothing */ }
+        }
+        bool Set(params string[] path)
+        {
+            var node = raw;
+            foreach (var key in path)
+            {
+                if (node is not System.Text.Json.Nodes.JsonObject o) return false;
+                node = o.FirstOrDefault(kv => string.Equals(kv.Key, key, StringComparison.OrdinalIgnoreCase)).Value;
+                if (node is null) return false;
+            }
+            return true;
+        }
+        if (!Set("training", "epochs")) cfg.Training.Epochs = q.Training.Epochs;
+        if (!Set("sampling", "metropolis", "cycles")) cfg.Sampling.Metropolis.Cycles = q.Sampling.Metropolis.Cycles;
+        if (!Set("sampling", "nested", "cycles")) cfg.Sampling.Nested.Cycles = q.Sampling.Nested.Cycles;
+        if (!Set("monitor", "size")) cfg.Monitor.Size = q.Monitor.Size;
+        if (!Set("monitor", "maxMolecules")) cfg.Monitor.MaxMolecules = Math.Max(cfg.Monitor.MinMolecules, q.Monitor.MaxMolecules);
+        if (!Set("stop", "maxIterations")) cfg.Stop.MaxIterations = q.Stop.MaxIterations;
     }
 
     /// <summary>The live one-line summary of an iteration.</summary>

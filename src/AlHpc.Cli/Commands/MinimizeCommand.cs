@@ -34,8 +34,10 @@ public static class MinimizeCommand
             if (steps < 1) throw new UsageException("--max-steps must be at least 1");
             if (nThreads == 0 || nThreads < -1) throw new UsageException("--threads must be -1 (all cores) or a positive number");
             StructureFile.FormatOf(outPath);
+            OutputPaths.NotAnInput(outPath, inPath, pr.GetValue(potential), model is null ? null : pr.GetValue(model));
             var pot = PotentialLoader.Load(pr.GetValue(potential), model is null ? null : pr.GetValue(model));
-            var clusters = StructureFile.Read(inPath).ToList();
+            var clusters = StructureFile.Read(inPath, OutputPaths.ElementOf(pot)).ToList();
+            OutputPaths.FitsFormat(outPath, clusters.Count);
             var results = new MinimizationResult[clusters.Count];
             using (var progress = new ConsoleProgress("minimize", clusters.Count, "structures"))
             {

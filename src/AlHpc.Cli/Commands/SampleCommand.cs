@@ -71,7 +71,7 @@ public static class SampleCommand
             }
             var backend = pot.CreateMcBackend();
             // Settings are validated when the sampler is built: a bad value is a usage error (exit 2).
-            Func<Action<Cluster>, Action<long, long>, McResult> run;
+            Func<Action<Cluster>, Action<long, long>, CancellationToken, McResult> run;
             try
             {
                 if (m == "metropolis")
@@ -82,7 +82,7 @@ public static class SampleCommand
                         Seed = s, TrajectoryEvery = k, MaxStep = pr.GetValue(maxStep), CriterionDistance = pr.GetValue(criterion),
                         MinPairDistance = pr.GetValue(minDistance),
                     });
-                    run = (frame, prog) => sampler.Run(backend, positions, frame, prog);
+                    run = (frame, prog, ct) => sampler.Run(backend, positions, frame, prog, ct);
                 }
                 else
                 {
@@ -92,15 +92,30 @@ public static class SampleCommand
                         Seed = s, TrajectoryEvery = k, MaxStep = pr.GetValue(maxStep), CriterionDistance = pr.GetValue(criterion),
                         MinPairDistance = pr.GetValue(minDistance),
                     });
-                    run = (frame, prog) => sampler.Run(backend, positions, frame, prog);
+                    run = (frame, prog, ct) => sampler.Run(backend, positions, frame, prog, ct);
                 }
             }
             catch (ArgumentOutOfRangeException e) { throw new UsageException($"bad option value: {e.Message}"); }
 
             using var writer = new ExtXyzWriter(outPath);
+            using var signals = new SignalCancellation();
             McResult result;
-            using (var progress = new ConsoleProgress($"sample {m}", c, "cycles"))
-                result = run(writer.Write, progress.Report);
+            try
+            {
+                using var progress = new ConsoleProgress($"sample {m}", c, "cycles");
+                result = run(writer.Write, progress.Report, signals.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Interrupted (Ctrl+C, SIGTERM): keep the frames recorded so far; no temporary file stays behind.
+                if (writer.FrameCount > 0)
+                {
+                    writer.Complete();
+                    Console.Error.WriteLine($"alhpc: interrupted; the {writer.FrameCount} frames recorded so far are in {outPath}");
+                }
+                else Console.Error.WriteLine("alhpc: interrupted before the first frame; nothing written");
+                return ExitCodes.Failure;
+            }
             if (result.Status == McStatus.InvalidStart)
                 throw new InputFormatException(startFile ?? "--size", 0, result.Message!);
             if (result.Status != McStatus.Completed)

@@ -42,6 +42,12 @@ public static class TestSetCommand
             }
             catch (Exception e) when (e is FormatException or ArgumentException) { throw new UsageException(e.Message); }
 
+            // The set is built in memory: refuse before any work when it cannot fit (2e9 clusters once reached 14.6 GB in a minute).
+            double bytes = (double)r.Count * ((r.MinSize + r.MaxSize) / 2.0 * 2 * 3 * 8 + 64) * 2;
+            long avail = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+            if (bytes > 0.8 * avail)
+                throw new UsageException(string.Create(CultureInfo.InvariantCulture,
+                    $"--count {r.Count:N0} clusters of {r.MinSize}-{r.MaxSize} molecules need about {bytes / 1e9:G3} GB of memory, this machine has {avail / 1e9:G3} GB; generate the set in parts (other --seed values) or with fewer clusters"));
             string outPath = pr.GetValue(output)!;
             if (!TestSetFile.IsNativePath(outPath) && IO.StructureFile.FormatOf(outPath) != IO.StructureFile.Format.ExtXyz)
                 throw new UsageException("--output must end in .h5/.hdf5 or .xyz/.extxyz");

@@ -64,6 +64,7 @@ public static class TrainCommand
             bool withForces = options.ForcesWeight > 0;
 
             string dataPath = pr.GetValue(data)!, outPath = pr.GetValue(output)!;
+            OutputPaths.NotAnInput(outPath, dataPath, pr.GetValue(init), pr.GetValue(setup));
             NnModel? start = pr.GetValue(init) is { } initPath ? ModelFile.Load(initPath) : null;
             DescriptorSetup descriptorSetup;
             if (pr.GetValue(setup) is { } setupPath)

@@ -152,6 +152,8 @@ public sealed class ActiveLearningConfig
 
         Check(Monitor.Size >= 0, "monitor.size must be >= 0 (0: no monitoring)");
         Check(Monitor.MinMolecules >= 1 && Monitor.MinMolecules <= Monitor.MaxMolecules, "monitor.minMolecules must be in [1, maxMolecules]");
+        Check(!(Oracle.Kind == OracleKind.Command && Monitor.Size > 0 && Monitor.File is null),
+            "monitor.file is required with an external-command oracle (the monitoring set needs reference labels), or set monitor.size to 0");
         if (errors.Count > 0) throw new InputFormatException(source, 0, string.Join("; ", errors));
     }
 }

@@ -34,7 +34,7 @@ public sealed record RunSummary(int Iterations, int PoolSize, long OracleCalls, 
 /// oracle -> add the ones the network got wrong -> checkpoint, until several consecutive iterations add
 /// nothing. See docs/active-learning.md for every setting, the run directory and resume semantics.
 /// </summary>
-public sealed class ActiveLearningRun
+public sealed class ActiveLearningRun : IDisposable
 {
     public const string ConfigFile = "config.json";
     public const string PoolFile = "pool.extxyz";
@@ -44,6 +44,8 @@ public sealed class ActiveLearningRun
     public const string FinalModelFile = "model.json";
     public const string ProgressPlot = "fig2a_progress.png";
     public const string ParityPlot = "fig2b_parity.png";
+    /// <summary>Structures found in pool.extxyz beyond the checkpoint on a resume (labelled data is never dropped).</summary>
+    public const string SetAsideFile = "pool.beyond-checkpoint.extxyz";
     private const string IterationLimitReason = "stopped at the iteration limit";
 
     private readonly ActiveLearningConfig _config;
@@ -54,6 +56,7 @@ public sealed class ActiveLearningRun
     private IMonitorSet? _monitor;
     private ILearnedModel? _latest;
     private long _oracleCallsAtOpen;
+    private DirectoryLock? _lock;
 
     private ActiveLearningRun(string dir, ActiveLearningConfig config, ActiveLearningComponents parts, RunCallbacks? callbacks)
     {
@@ -69,20 +72,108 @@ public sealed class ActiveLearningRun
     public IReadOnlyList<Cluster> Pool => _pool;
     public RunState State => _state;
 
+    /// <summary>Releases the run directory's lock (<see cref="DirectoryLock"/>).</summary>
+    public void Dispose()
+    {
+        _lock?.Dispose();
+        _lock = null;
+    }
+
+    /// <summary>Files of a run directory that <see cref="Create"/> may find there (none of them a user's).</summary>
+    private static bool IsOwnFile(string name) => name == DirectoryLock.FileName;
+
+    /// <summary>
+    /// Why a seed structure cannot start a run (the hard core and the cluster criterion of the sampling
+    /// settings, finite coordinates and energy), or null.
+    /// </summary>
+    internal static string? InvalidSeed(Cluster c, SamplingSettings sc)
+    {
+        if (Invalid(c, sc) is { } why) return why.StartsWith("molecules", StringComparison.Ordinal)
+            ? $"{why} (the hard core, sampling.minDistance)"
+            : why.StartsWith("not one cluster", StringComparison.Ordinal) ? $"{why}; sampling.clusterCriterion" : why;
+        if (c.Energy is { } e && !double.IsFinite(e)) return $"non-finite energy {e}";
+        return null;
+    }
+
+    /// <summary>Deletes the temporary files of interrupted atomic writes (".NAME.PID.GUID.tmp") in the run directory.</summary>
+    private static void CleanTemporaryFiles(string dir, Action<string> say)
+    {
+        int n = 0;
+        foreach (var d in new[] { dir, Path.Combine(dir, ModelsDir) })
+        {
+            if (!System.IO.Directory.Exists(d)) continue;
+            foreach (var f in System.IO.Directory.EnumerateFiles(d, ".*.tmp"))
+            {
+                try { File.Delete(f); n++; } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
+        if (n > 0) say($"removed {n} temporary file(s) left by an interrupted write");
+    }
+
     /// <summary>
     /// Starts a new run in <paramref name="dir"/> (created; must not already hold a run): writes the
     /// configuration and the labelled seed pool, then checkpoint 0.
     /// </summary>
-    public static ActiveLearningRun Create(string dir, ActiveLearningConfig config, ActiveLearningComponents parts, IReadOnlyList<Cluster> seedPool, RunCallbacks? callbacks = null, CancellationToken cancel = default)
+    public static ActiveLearningRun Create(string dir, ActiveLearningConfig config, ActiveLearningComponents parts, IReadOnlyList<Cluster> seedPool,
+        RunCallbacks? callbacks = null, bool allowOtherFiles = false, CancellationToken cancel = default)
     {
+        // Everything is checked before anything is created.
         config.Validate();
         if (seedPool.Count == 0) throw new ArgumentException("the seed pool is empty");
+        string seedSource = config.SeedStructure ?? "the seed structure";
+        for (int i = 0; i < seedPool.Count; i++)
+            if (InvalidSeed(seedPool[i], config.Sampling) is { } why)
+                throw new InputFormatException(seedSource, 0, $"seed structure {i + 1} cannot start a run: {why}");
         var run = new ActiveLearningRun(dir, config, parts, callbacks);
         if (File.Exists(Path.Combine(run.Directory, StateFile)))
             throw new IOException($"{run.Directory} already holds an active-learning run (state.json); use --resume {dir} or another --out");
+        bool existed = System.IO.Directory.Exists(run.Directory);
+        if (existed && !allowOtherFiles)
+        {
+            var others = System.IO.Directory.EnumerateFileSystemEntries(run.Directory).Select(Path.GetFileName).Where(n => !IsOwnFile(n!)).Take(4).ToList();
+            if (others.Count > 0)
+                throw new InputFormatException(run.Directory, 0,
+                    $"--out names a directory that holds other files ({string.Join(", ", others)}{(others.Count > 3 ? ", ..." : "")}); choose a new or empty directory, or pass --allow-existing to write into it (files of the same names are replaced)");
+        }
         System.IO.Directory.CreateDirectory(run.Directory);
-        System.IO.Directory.CreateDirectory(Path.Combine(run.Directory, ModelsDir));
-        config.Save(Path.Combine(run.Directory, ConfigFile));
+        bool modelsExisted = System.IO.Directory.Exists(Path.Combine(run.Directory, ModelsDir));
+        try
+        {
+            run._lock = DirectoryLock.Acquire(run.Directory);
+            if (File.Exists(Path.Combine(run.Directory, StateFile))) // another process won the race
+                throw new IOException($"{run.Directory} already holds an active-learning run (state.json); use --resume {dir} or another --out");
+            CleanTemporaryFiles(run.Directory, run.Say);
+            System.IO.Directory.CreateDirectory(Path.Combine(run.Directory, ModelsDir));
+            CreateFiles(run, config, parts, seedPool, cancel);
+            return run;
+        }
+        catch
+        {
+            // Nothing half-made stays behind: remove what this call created (never a file that was there before).
+            bool ownLock = run._lock != null;
+            run.Dispose();
+            if (ownLock) RemoveCreated(run.Directory, existed, modelsExisted);
+            throw;
+        }
+    }
+
+    private static void RemoveCreated(string dir, bool existed, bool modelsExisted)
+    {
+        try
+        {
+            if (!existed) { System.IO.Directory.Delete(dir, recursive: true); return; }
+            foreach (var f in new[] { ConfigFile, PoolFile, StateFile, DirectoryLock.FileName })
+                if (File.Exists(Path.Combine(dir, f))) File.Delete(Path.Combine(dir, f));
+            var models = Path.Combine(dir, ModelsDir);
+            if (!modelsExisted && System.IO.Directory.Exists(models) && !System.IO.Directory.EnumerateFileSystemEntries(models).Any())
+                System.IO.Directory.Delete(models);
+        }
+        catch (IOException) { /* best effort */ }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    private static void CreateFiles(ActiveLearningRun run, ActiveLearningConfig config, ActiveLearningComponents parts, IReadOnlyList<Cluster> seedPool, CancellationToken cancel)
+    {
         run._oracleCallsAtOpen = parts.Oracle.Calls;
 
         var unlabelled = seedPool.Where(c => c.Energy is null).ToList();
@@ -102,11 +193,11 @@ public sealed class ActiveLearningRun
         }
         run._state = new RunState { Seed = config.Seed, PoolSize = run._pool.Count, OracleCalls = parts.Oracle.Calls - run._oracleCallsAtOpen };
         run._oracleCallsAtOpen = parts.Oracle.Calls;
+        config.Save(Path.Combine(run.Directory, ConfigFile));
         ExtXyz.Write(Path.Combine(run.Directory, PoolFile), run._pool);
         run.SaveState();
         // Work on exactly what a resumed run would read back.
         run.ReloadPool();
-        return run;
     }
 
     /// <summary>Opens an existing run directory for --resume (the configuration is read from it).</summary>
@@ -114,15 +205,44 @@ public sealed class ActiveLearningRun
     {
         var full = Path.GetFullPath(dir);
         if (!System.IO.Directory.Exists(full)) throw new DirectoryNotFoundException($"run directory not found: {dir}");
-        var config = ActiveLearningConfig.Load(Path.Combine(full, ConfigFile));
+        if (!File.Exists(Path.Combine(full, StateFile)))
+            throw new InputFormatException(full, 0, $"not an active-learning run directory (no {StateFile})");
+        var held = DirectoryLock.Acquire(full);
+        try
+        {
+            var run = OpenLocked(full, partsFor, callbacks, adjust);
+            run._lock = held;
+            return run;
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    private static ActiveLearningRun OpenLocked(string full, Func<ActiveLearningConfig, ActiveLearningComponents> partsFor, RunCallbacks? callbacks, Action<ActiveLearningConfig>? adjust)
+    {
+        // Everything is read and checked before anything in the directory changes.
+        var configPath = Path.Combine(full, ConfigFile);
+        var config = ActiveLearningConfig.Load(configPath);
+        config.Validate(configPath);
+        var state = RunState.Load(Path.Combine(full, StateFile));
+        if (state.Seed != config.Seed)
+            throw new InputFormatException(Path.Combine(full, StateFile), 0, $"invalid checkpoint: seed {state.Seed} but {ConfigFile} has seed {config.Seed}; the run directory was not changed");
+        CheckAgainstFiles(full, state);
         if (adjust != null)
         {
             adjust(config);
-            config.Validate(Path.Combine(full, ConfigFile));
-            config.Save(Path.Combine(full, ConfigFile));
+            config.Validate(configPath);
         }
-        var run = new ActiveLearningRun(full, config, partsFor(config), callbacks);
-        run._state = RunState.Load(Path.Combine(full, StateFile));
+        var run = new ActiveLearningRun(full, config, partsFor(config), callbacks) { _state = state };
+        var frames = run.ReadCheckpointedPool(out var beyond);
+        ILearnedModel? latest = state.LatestModel is { } m ? run._parts.Trainer.Load(Path.Combine(full, m)) : null;
+
+        // Checked: now tidy up and write.
+        CleanTemporaryFiles(full, run.Say);
+        if (adjust != null) config.Save(configPath);
         if (run._state.Finished && run._state.StopReason?.StartsWith(IterationLimitReason, StringComparison.Ordinal) == true
             && config.Stop.MaxIterations > run._state.Iteration)
         {
@@ -130,27 +250,72 @@ public sealed class ActiveLearningRun
             run._state.StopReason = null;
         }
         run._oracleCallsAtOpen = run._parts.Oracle.Calls;
-        run.ReloadPool();
-        if (run._state.LatestModel is { } m)
-            run._latest = run._parts.Trainer.Load(Path.Combine(full, m));
+        if (beyond.Count > 0) run.SetAside(frames, beyond);
+        run._pool.Clear();
+        run._pool.AddRange(frames);
+        run._latest = latest;
         return run;
+    }
+
+    /// <summary>
+    /// The checkpoint against the files it describes: the models of every iteration, the final model of a
+    /// finished run, log.csv with a row per iteration. (The pool is checked when it is read.)
+    /// </summary>
+    private static void CheckAgainstFiles(string dir, RunState s)
+    {
+        var statePath = Path.Combine(dir, StateFile);
+        for (int k = 1; k <= s.Iteration; k++)
+            if (!File.Exists(Path.Combine(dir, RunState.ModelPath(k))))
+                throw new InputFormatException(statePath, 0, $"the checkpoint is at iteration {s.Iteration} but {RunState.ModelPath(k)} is missing; the run directory was not changed");
+        if (s.Finished && !File.Exists(Path.Combine(dir, FinalModelFile)))
+            throw new InputFormatException(statePath, 0, $"the checkpoint says the run finished but {FinalModelFile} is missing; the run directory was not changed");
+        var logPath = Path.Combine(dir, LogFile);
+        if (s.Iteration > 0)
+        {
+            if (!File.Exists(logPath)) throw new InputFormatException(statePath, 0, $"the checkpoint is at iteration {s.Iteration} but {LogFile} is missing");
+            var rows = File.ReadLines(logPath).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')[0]).ToList();
+            // log.csv is written just before state.json, so it may hold one row more (a kill in between), never fewer.
+            if (rows.Count < s.Iteration || rows.Count > s.Iteration + 1)
+                throw new InputFormatException(logPath, 0, $"{rows.Count} iteration rows but the checkpoint is at iteration {s.Iteration}; the run directory was not changed");
+            for (int i = 0; i < s.Iteration; i++)
+                if (rows[i] != (i + 1).ToString(CultureInfo.InvariantCulture))
+                    throw new InputFormatException(logPath, i + 2, $"expected iteration {i + 1}, found '{ExtXyz.Shorten(rows[i])}'");
+        }
+    }
+
+    /// <summary>The first PoolSize frames of the pool (all labelled), and the frames beyond them.</summary>
+    private List<Cluster> ReadCheckpointedPool(out List<Cluster> beyond)
+    {
+        var path = Path.Combine(Directory, PoolFile);
+        var all = ExtXyz.Read(path).ToList();
+        if (all.Count < _state.PoolSize)
+            throw new InputFormatException(path, 0, $"the pool holds {all.Count} structures, the checkpoint expects {_state.PoolSize}; the run directory was not changed");
+        for (int i = 0; i < all.Count; i++)
+            if (all[i].Energy is not { } e || !double.IsFinite(e))
+                throw new InputFormatException(path, 0, $"pool structure {i + 1} has no finite energy; the run directory was not changed");
+        beyond = all.Skip(_state.PoolSize).ToList();
+        return all.Take(_state.PoolSize).ToList();
+    }
+
+    /// <summary>
+    /// Keeps the labelled structures beyond the checkpoint (a kill between writing the pool and the state)
+    /// in <see cref="SetAsideFile"/> (appended, never overwritten), then cuts the pool file to the checkpoint.
+    /// </summary>
+    private void SetAside(List<Cluster> checkpointed, List<Cluster> beyond)
+    {
+        var aside = Path.Combine(Directory, SetAsideFile);
+        var kept = File.Exists(aside) ? ExtXyz.Read(aside).ToList() : new List<Cluster>();
+        foreach (var c in beyond) c.SetInfo("set_aside_after_iteration", _state.Iteration.ToString(CultureInfo.InvariantCulture));
+        kept.AddRange(beyond);
+        ExtXyz.Write(aside, kept);           // first the copy,
+        ExtXyz.Write(Path.Combine(Directory, PoolFile), checkpointed); // then the cut
+        Say($"pool: {beyond.Count} labelled structure(s) beyond the checkpoint (iteration {_state.Iteration}) kept in {SetAsideFile}, not used by this run");
     }
 
     private void ReloadPool()
     {
-        var path = Path.Combine(Directory, PoolFile);
-        var frames = ExtXyz.Read(path).Take(_state.PoolSize + 1).ToList();
-        if (frames.Count < _state.PoolSize)
-            throw new InputFormatException(path, 0, $"the pool holds {frames.Count} structures, the checkpoint expects {_state.PoolSize}");
-        if (frames.Count > _state.PoolSize)
-        {
-            // Killed after the pool was written but before the checkpoint: drop the uncommitted tail.
-            frames = ExtXyz.Read(path).Take(_state.PoolSize).ToList();
-            ExtXyz.Write(path, frames);
-            Say($"pool: dropped structures added after the last checkpoint (iteration {_state.Iteration})");
-        }
-        foreach (var (c, i) in frames.Select((c, i) => (c, i)))
-            if (c.Energy is null) throw new InputFormatException(path, 0, $"pool structure {i} has no energy");
+        var frames = ReadCheckpointedPool(out var beyond);
+        if (beyond.Count > 0) throw new InvalidOperationException("the pool file holds structures beyond the checkpoint just written");
         _pool.Clear();
         _pool.AddRange(frames);
     }
@@ -167,6 +332,7 @@ public sealed class ActiveLearningRun
             Say($"the run in {Directory} has already finished ({_state.StopReason})");
             return Summary();
         }
+        using var held = DirectoryLock.Acquire(Directory); // re-entrant: a no-op while Create/Open's lock is held
         var wall = Stopwatch.StartNew();
         double elapsedAtOpen = _state.ElapsedSeconds;
         _monitor = _parts.MonitorFactory?.Invoke(Directory);
@@ -208,7 +374,7 @@ public sealed class ActiveLearningRun
         rec.BestEpoch = outcome.BestEpoch;
         rec.TrainMaeMeV = 1000 * outcome.TrainMaeEvPerMolecule;
         rec.HeldOutMaeMeV = 1000 * outcome.HeldOutMaeEvPerMolecule;
-        string modelRel = Path.Combine(ModelsDir, $"gen-{k:D3}.json");
+        string modelRel = RunState.ModelPath(k);
         model.Save(Path.Combine(Directory, modelRel));
         // Continue with exactly what a resumed run would load.
         model = _parts.Trainer.Load(Path.Combine(Directory, modelRel));
@@ -242,13 +408,12 @@ public sealed class ActiveLearningRun
                 double measure = _config.Selection.Mode == ToleranceMode.PerMolecule ? errPerMol : err;
                 bool fail = !(measure <= tolEv); // NaN prediction counts as a failure
                 if (double.IsFinite(errPerMol)) { sumErr += errPerMol; maxErr = Math.Max(maxErr, errPerMol); }
-                else maxErr = double.PositiveInfinity;
                 if (fail)
                 {
                     var c = new Cluster((double[])g.Positions.Clone(), g.Species) { Energy = eRef };
                     foreach (var kv in g.Info) c.SetInfo(kv.Key, kv.Value);
                     c.SetInfo("iteration", k.ToString(CultureInfo.InvariantCulture));
-                    c.SetInfo("e_nn", eNn.ToString("R", CultureInfo.InvariantCulture));
+                    c.SetInfo("e_nn", double.IsFinite(eNn) ? eNn.ToString("R", CultureInfo.InvariantCulture) : "failed"); // never NaN in the pool
                     added.Add(c);
                 }
             }
@@ -270,6 +435,13 @@ public sealed class ActiveLearningRun
             rec.MonitorForceMaeMeVPerA = s.ForceMaeMeVPerA;
         }
         rec.MonitorSeconds = phase.Elapsed.TotalSeconds;
+        // An infinite score (a network that blew up) is logged as "not available", never as Infinity.
+        if (double.IsInfinity(rec.MonitorEnergyMaeMeV) || double.IsInfinity(rec.MonitorForceMaeMeVPerA) || double.IsInfinity(rec.TrainMaeMeV) || double.IsInfinity(rec.HeldOutMaeMeV))
+        {
+            Say($"iteration {k}: an infinite error (the network diverged on some structure); logged as empty");
+            foreach (var prop in typeof(IterationRecord).GetProperties().Where(p => p.PropertyType == typeof(double)))
+                if (double.IsInfinity((double)prop.GetValue(rec)!)) prop.SetValue(rec, double.NaN);
+        }
 
         // 5. Checkpoint: pool, then state (the state names what is valid).
         cancel.ThrowIfCancellationRequested();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using AlHpc.IO;
 
@@ -51,7 +52,7 @@ public sealed class IterationRecord
     public string ToCsv()
     {
         var c = CultureInfo.InvariantCulture;
-        static string F(double v, string fmt) => double.IsNaN(v) ? "" : v.ToString(fmt, CultureInfo.InvariantCulture);
+        static string F(double v, string fmt) => FiniteOutput.Optional(v, "a log.csv field", fmt);
         return string.Join(',',
             Iteration.ToString(c), PoolSize.ToString(c), Gathered.ToString(c), Added.ToString(c), OracleCalls.ToString(c), Epochs.ToString(c), BestEpoch.ToString(c),
             F(TrainMaeMeV, "G6"), F(HeldOutMaeMeV, "G6"), F(GatheredMaeMeV, "G6"), F(GatheredMaxMeV, "G6"),
@@ -69,7 +70,10 @@ public sealed class IterationRecord
 /// </summary>
 public sealed class RunState
 {
-    public int Version { get; set; } = 1;
+    /// <summary>The checkpoint format this build reads and writes.</summary>
+    public const int CurrentVersion = 1;
+
+    public int Version { get; set; } = CurrentVersion;
     public int Seed { get; set; }
     /// <summary>Iterations completed.</summary>
     public int Iteration { get; set; }
@@ -92,18 +96,74 @@ public sealed class RunState
 
     public void Save(string path) => AtomicFile.WriteText(path, w => w.Write(JsonSerializer.Serialize(this, Options) + "\n"));
 
+    /// <summary>Reads and validates a checkpoint (<see cref="Validate"/>); bad content is an <see cref="InputFormatException"/>.</summary>
     public static RunState Load(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path} (not an active-learning run directory?)", path);
+        RunState s;
         try
         {
-            return JsonSerializer.Deserialize<RunState>(File.ReadAllText(path), Options)
-                   ?? throw new InputFormatException(path, 0, "empty checkpoint");
+            s = JsonSerializer.Deserialize<RunState>(File.ReadAllText(path), Options)
+                ?? throw new InputFormatException(path, 0, "empty checkpoint");
         }
         catch (JsonException e)
         {
             throw new InputFormatException(path, e.LineNumber is { } l ? (int)l + 1 : 0, $"corrupt checkpoint: {e.Message}", e);
         }
+        catch (DecoderFallbackException e)
+        {
+            throw new InputFormatException(path, 0, $"corrupt checkpoint: not UTF-8 text ({e.Message})", e);
+        }
+        s.Validate(path);
+        return s;
+    }
+
+    /// <summary>The model file of generation k, relative to the run directory.</summary>
+    public static string ModelPath(int generation) => $"models/gen-{generation:D3}.json";
+
+    /// <summary>
+    /// Checks every field for itself and against the others (the embedded log): version, counts that cannot be
+    /// negative, the pool size and oracle calls of the last log row, one log row per iteration, the latest model
+    /// being exactly this iteration's file inside the run. Throws <see cref="InputFormatException"/> naming the field.
+    /// </summary>
+    public void Validate(string path)
+    {
+        void Bad(string what) => throw new InputFormatException(path, 0, $"invalid checkpoint: {what}; the run directory was not changed");
+        if (Version != CurrentVersion) Bad($"version {Version} (this build reads version {CurrentVersion})");
+        if (Iteration < 0) Bad($"iteration {Iteration} < 0");
+        if (PoolSize < 1) Bad($"poolSize {PoolSize} < 1 (the pool always holds the seed)");
+        if (OracleCalls < 0) Bad($"oracleCalls {OracleCalls} < 0");
+        if (ConsecutiveNoAdd < 0 || ConsecutiveNoAdd > Iteration) Bad($"consecutiveNoAdd {ConsecutiveNoAdd} outside [0, iteration {Iteration}]");
+        if (!double.IsFinite(ElapsedSeconds) || ElapsedSeconds < 0) Bad($"elapsedSeconds {ElapsedSeconds} is not a finite non-negative time");
+        if (Log is null) Bad("no log");
+        if (Log!.Count != Iteration) Bad($"the log holds {Log.Count} rows for {Iteration} iterations");
+        int prevPool = 1;
+        long prevCalls = 0;
+        for (int i = 0; i < Log.Count; i++)
+        {
+            var r = Log[i];
+            if (r is null) Bad($"log row {i + 1} is null");
+            if (r!.Iteration != i + 1) Bad($"log row {i + 1} is iteration {r.Iteration}");
+            if (r.PoolSize < prevPool || r.Added < 0 || r.Gathered < 0 || r.Added > r.Gathered || r.OracleCalls < prevCalls)
+                Bad($"log row {i + 1} (iteration {r.Iteration}): inconsistent counts (pool {r.PoolSize}, added {r.Added} of {r.Gathered}, oracle calls {r.OracleCalls})");
+            foreach (var prop in typeof(IterationRecord).GetProperties())
+                if (prop.PropertyType == typeof(double) && (double)prop.GetValue(r)! is var d && (double.IsInfinity(d) || d < 0))
+                    Bad($"log row {i + 1}: {prop.Name} = {d} (times and errors are finite and non-negative)");
+            if (r.Epochs < 0 || r.BestEpoch < -1 || r.RejectedNonFinite < 0 || r.RejectedTooClose < 0 || r.RejectedBelowFloor < 0 || r.SamplerProblems < 0 || r.InvalidFrames < 0)
+                Bad($"log row {i + 1}: a negative count");
+            prevPool = r.PoolSize;
+            prevCalls = r.OracleCalls;
+        }
+        if (Iteration > 0)
+        {
+            var last = Log[^1];
+            if (last.PoolSize != PoolSize) Bad($"poolSize {PoolSize} but iteration {Iteration} of the log ended with {last.PoolSize}");
+            if (last.OracleCalls != OracleCalls) Bad($"oracleCalls {OracleCalls} but iteration {Iteration} of the log ended with {last.OracleCalls}");
+            if (LatestModel is null || LatestModel.Replace('\\', '/') != ModelPath(Iteration))
+                Bad($"latestModel '{LatestModel}' is not this iteration's model '{ModelPath(Iteration)}'");
+        }
+        else if (LatestModel is not null) Bad($"latestModel '{LatestModel}' before the first iteration");
+        if (Finished && string.IsNullOrEmpty(StopReason)) Bad("finished without a stop reason");
     }
 
     public static void WriteLogCsv(string path, IEnumerable<IterationRecord> log) =>

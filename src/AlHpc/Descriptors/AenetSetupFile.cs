@@ -173,11 +173,18 @@ public static class AenetSetupFile
         double eta = Num("eta"), rc = Num("Rc");
         if (!(rc > 0)) throw new InputFormatException(file, line, $"Rc must be > 0, got {rc}");
         if (eta < 0) throw new InputFormatException(file, line, $"eta must be >= 0, got {eta}");
-        if (g == 2) return SymmetryFunction.G2(eta, Num("Rs"), rc);
+        if (g == 2)
+        {
+            var g2 = SymmetryFunction.G2(eta, Num("Rs"), rc);
+            if (g2.Problem() is { } why2) throw new InputFormatException(file, line, why2);
+            return g2;
+        }
         double lambda = Num("lambda"), zeta = Num("zeta");
         if (lambda != 1 && lambda != -1) throw new InputFormatException(file, line, $"lambda must be +1 or -1, got {lambda}");
         if (!(zeta >= 1)) throw new InputFormatException(file, line, $"zeta must be >= 1, got {zeta}");
-        return SymmetryFunction.G5(eta, lambda, zeta, rc);
+        var g5 = SymmetryFunction.G5(eta, lambda, zeta, rc);
+        if (g5.Problem() is { } why) throw new InputFormatException(file, line, why);
+        return g5;
     }
 
     private static string StripComment(string s)

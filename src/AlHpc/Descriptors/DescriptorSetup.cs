@@ -17,6 +17,23 @@ public readonly record struct SymmetryFunction(SymmetryFunctionKind Kind, double
 {
     public static SymmetryFunction G2(double eta, double rs, double rc) => new(SymmetryFunctionKind.G2, eta, rs, 0, 0, rc);
     public static SymmetryFunction G5(double eta, double lambda, double zeta, double rc) => new(SymmetryFunctionKind.G5, eta, 0, lambda, zeta, rc);
+
+    // The physically meaningful ranges (beyond them the terms overflow or underflow to 0 * Inf = NaN):
+    /// <summary>Largest zeta (aenet setups use 1-64; 2^(1-zeta) and (1 + lambda cos)^zeta overflow near 1024).</summary>
+    public const double MaxZeta = 256;
+    /// <summary>Largest cutoff (A) of a local descriptor.</summary>
+    public const double MaxRc = 100;
+    /// <summary>Largest eta (A^-2).</summary>
+    public const double MaxEta = 1e4;
+
+    /// <summary>Why the parameters are out of range, or null.</summary>
+    public string? Problem() =>
+        !(Rc > 0) || !(Rc <= MaxRc) ? $"Rc = {Rc} outside (0, {MaxRc}] A"
+        : !(Eta >= 0) || !(Eta <= MaxEta) ? $"eta = {Eta} outside [0, {MaxEta}] A^-2"
+        : Kind == SymmetryFunctionKind.G2 && !(Math.Abs(Rs) <= MaxRc) ? $"Rs = {Rs} outside [-{MaxRc}, {MaxRc}] A"
+        : Kind == SymmetryFunctionKind.G5 && Math.Abs(Lambda) != 1 ? $"lambda = {Lambda} must be +1 or -1"
+        : Kind == SymmetryFunctionKind.G5 && !(Zeta >= 1 && Zeta <= MaxZeta) ? $"zeta = {Zeta} outside [1, {MaxZeta}]"
+        : null;
 }
 
 /// <summary>
@@ -30,10 +47,7 @@ public sealed class DescriptorSetup
         if (Functions.Length == 0) throw new ArgumentException("a descriptor setup needs at least one function", nameof(functions));
         foreach (var f in Functions)
         {
-            if (!(f.Rc > 0) || !double.IsFinite(f.Rc)) throw new ArgumentException($"bad cutoff Rc={f.Rc}");
-            if (!(f.Eta >= 0) || !double.IsFinite(f.Eta)) throw new ArgumentException($"bad eta={f.Eta}");
-            if (f.Kind == SymmetryFunctionKind.G5 && (Math.Abs(Math.Abs(f.Lambda) - 1) > 0 || !(f.Zeta >= 1)))
-                throw new ArgumentException($"bad G5 lambda={f.Lambda} zeta={f.Zeta} (lambda must be +-1, zeta >= 1)");
+            if (f.Problem() is { } why) throw new ArgumentException($"bad {f.Kind} function: {why}");
         }
         Element = element;
         Cutoff = Functions.Max(f => f.Rc);

@@ -32,7 +32,7 @@ public static class MetricsReport
     }
 
     private static string F(double v) => double.IsNaN(v) ? "-" : v != 0 && Math.Abs(v) < 5e-4 ? v.ToString("0.0E+0", Inv) : v.ToString(v >= 1e5 ? "0.###E+0" : "0.000", Inv);
-    private static string C(double v) => double.IsNaN(v) ? "" : v.ToString("R", Inv);
+    private static string C(double v) => FiniteOutput.Optional(v, "a metric");
 
     private static void CsvRow(TextWriter w, GroupMetrics g) =>
         w.WriteLine(string.Join(',', g.Label, g.MinSize.ToString(Inv), g.MaxSize == int.MaxValue ? "" : g.MaxSize.ToString(Inv),
@@ -95,6 +95,6 @@ public static class MetricsReport
 
     private static void Num(Utf8JsonWriter j, string name, double v)
     {
-        if (double.IsFinite(v)) j.WriteNumber(name, v); else j.WriteNull(name);
+        if (double.IsNaN(v)) j.WriteNull(name); else j.WriteNumber(name, FiniteOutput.Check(v, name));
     }
 }

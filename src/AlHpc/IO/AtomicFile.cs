@@ -6,12 +6,23 @@ namespace AlHpc.IO;
 /// </summary>
 public static class AtomicFile
 {
+    /// <summary>
+    /// The temporary file next to <paramref name="full"/>: ".NAME.PID.GUID.tmp", with NAME cut to 120 characters so
+    /// that a target name of up to 255 characters (the file-system limit) still has a valid temporary name.
+    /// </summary>
+    public static string TempPath(string full)
+    {
+        var name = Path.GetFileName(full);
+        if (name.Length > 120) name = name[..120];
+        return Path.Combine(Path.GetDirectoryName(full)!, $".{name}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+    }
+
     public static void Write(string path, Action<Stream> write)
     {
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var tmp = TempPath(full);
         try
         {
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
@@ -20,6 +31,11 @@ public static class AtomicFile
                 fs.Flush(true);
             }
             File.Move(tmp, full, overwrite: true);
+        }
+        catch (NonFiniteOutputException e)
+        {
+            try { File.Delete(tmp); } catch { /* best effort */ }
+            throw e.WithFile(full);
         }
         catch
         {
@@ -42,11 +58,16 @@ public static class AtomicFile
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(dir);
-        var tmp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var tmp = TempPath(full);
         try
         {
             write(tmp);
             File.Move(tmp, full, overwrite: true);
+        }
+        catch (NonFiniteOutputException e)
+        {
+            try { File.Delete(tmp); } catch { /* best effort */ }
+            throw e.WithFile(full);
         }
         catch
         {

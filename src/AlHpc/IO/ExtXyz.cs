@@ -11,7 +11,8 @@ namespace AlHpc.IO;
 /// A frame is: the atom count; a comment line of key=value pairs (<c>Properties=species:S:1:pos:R:3[:forces:R:3]</c>,
 /// <c>energy=</c>, <c>pbc="F F F"</c>, anything else is kept in <see cref="Cluster.Info"/> and written back);
 /// one line per atom. Without a <c>Properties</c> key the columns are <c>species x y z</c> (plain XYZ).
-/// Per-atom columns other than species, pos and forces are skipped on reading.
+/// Per-atom columns other than species, pos and forces are kept as text (<see cref="Cluster.AtomColumns"/>) and
+/// written back, so a rewrite loses nothing; real (R) columns must hold finite numbers.
 /// </para>
 /// <para>
 /// Reading streams one frame at a time. Bad input throws <see cref="InputFormatException"/> with the file,
@@ -23,6 +24,9 @@ namespace AlHpc.IO;
 public static class ExtXyz
 {
     internal static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>The largest atom count of one structure the readers accept (beyond it: bad input, not a crash).</summary>
+    public const int MaxAtoms = 10_000_000;
 
     /// <summary>
     /// Streams the frames of an extxyz file. <paramref name="species"/>: the element every bead must have
@@ -36,7 +40,7 @@ public static class ExtXyz
 
     private static IEnumerable<Cluster> ReadCore(string path, string? species)
     {
-        using var reader = new StreamReader(path, Encoding.UTF8, true, 1 << 16);
+        using var reader = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: true), true, 1 << 16);
         foreach (var c in Read(reader, path, species)) yield return c;
     }
 
@@ -44,12 +48,23 @@ public static class ExtXyz
     public static IEnumerable<Cluster> Read(TextReader reader, string fileName, string? species = null)
     {
         var state = new ReadState(reader, fileName, species);
-        while (state.NextFrame() is { } c) yield return c;
+        int frames = 0;
+        while (true)
+        {
+            Cluster? c;
+            try { c = state.NextFrame(); }
+            catch (DecoderFallbackException e) { throw new InputFormatException(fileName, state.Line + 1, $"not UTF-8 text ({e.Message})", e); }
+            if (c is null) break;
+            frames++;
+            yield return c;
+        }
+        if (frames == 0) throw new InputFormatException(fileName, 0, "no structures (empty file)");
     }
 
     private sealed class ReadState(TextReader reader, string file, string? species)
     {
         private int _line;
+        public int Line => _line;
         private string? _species = species;
         private int _speciesLine;
         private int _prevFrameLine;
@@ -71,8 +86,9 @@ public static class ExtXyz
             if (countLine == null) return null;
             int frameLine = _line;
             var ct = countLine.AsSpan().Trim();
-            if (!int.TryParse(ct, NumberStyles.None, Inv, out int n))
+            if (!int.TryParse(ct, NumberStyles.None, Inv, out int n) || n > MaxAtoms)
             {
+                if (n > MaxAtoms) throw Error(frameLine, $"atom count {n} is more than AlHpc handles in one structure ({MaxAtoms})");
                 string hint = _prevFrameLine > 0
                     ? $" (wrong atom count? the frame at line {_prevFrameLine} declares {_prevFrameCount} atoms)"
                     : "";
@@ -82,7 +98,11 @@ public static class ExtXyz
             if (comment == null) throw Error(_line + 1, $"file ends after the atom count of the frame at line {frameLine} (truncated file?)");
             int commentLine = _line;
 
+            if (n == 0) throw Error(frameLine, "a frame with 0 atoms (empty structure)");
             var kv = ParseKeyValues(comment, commentLine);
+            var seenKeys = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (key, _) in kv)
+                if (!seenKeys.Add(key)) throw Error(commentLine, $"the key '{Shorten(key)}' appears twice in the comment line");
             var columns = DefaultColumns;
             double? energy = null;
             var info = new List<KeyValuePair<string, string>>();
@@ -108,6 +128,8 @@ public static class ExtXyz
             int total = columns.Total;
             var pos = new double[3 * n];
             double[]? forces = columns.Forces >= 0 ? new double[3 * n] : null;
+            List<AtomColumn>? extra = columns.Extra.Count == 0 ? null
+                : columns.Extra.Select(e => new AtomColumn(e.Name, e.Type, e.Width, new string[(long)n * e.Width <= int.MaxValue ? n * e.Width : throw Error(frameLine, "too many per-atom values")])).ToList();
             Span<Range> ranges = stackalloc Range[Math.Min(total + 2, 64)];
             for (int a = 0; a < n; a++)
             {
@@ -130,10 +152,23 @@ public static class ExtXyz
                     pos[3 * a + d] = ParseNumber(s[ranges[columns.Pos + d]], columns.Pos + d + 1, "pos");
                     if (forces != null) forces[3 * a + d] = ParseNumber(s[ranges[columns.Forces + d]], columns.Forces + d + 1, "forces");
                 }
+                if (extra != null)
+                    for (int x = 0; x < extra.Count; x++)
+                    {
+                        var (name, type, start, width) = columns.Extra[x];
+                        for (int w = 0; w < width; w++)
+                        {
+                            var t = s[ranges[start + w]];
+                            if (type == "R") ParseNumber(t, start + w + 1, name); // real columns: numbers, finite
+                            extra[x].Values[a * width + w] = t.ToString();
+                        }
+                    }
             }
+            if (CoincidentAtoms.Find(pos) is { } cp)
+                throw Error(frameLine + 2 + cp.J, CoincidentAtoms.Describe(pos)!);
             _prevFrameLine = frameLine;
             _prevFrameCount = n;
-            var c = new Cluster(pos, _species ?? "O") { Energy = energy, Forces = forces };
+            var c = new Cluster(pos, _species ?? "O") { Energy = energy, Forces = forces, AtomColumns = extra };
             c.Info.AddRange(info);
             return c;
         }
@@ -160,6 +195,8 @@ public static class ExtXyz
             var parts = value.Split(':');
             if (parts.Length % 3 != 0) throw Error(line, $"malformed Properties '{value}' (expected name:type:count triples)");
             int col = 0, species = -1, pos = -1, forces = -1;
+            var extra = new List<(string, string, int, int)>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             var names = new List<string>();
             for (int p = 0; p < parts.Length; p += 3)
             {
@@ -167,15 +204,22 @@ public static class ExtXyz
                 if (!int.TryParse(parts[p + 2], NumberStyles.None, Inv, out int count) || count < 1)
                     throw Error(line, $"malformed Properties '{value}': bad column count '{parts[p + 2]}' for '{name}'");
                 if (type is not ("S" or "R" or "I" or "L")) throw Error(line, $"malformed Properties '{value}': unknown type '{type}' for '{name}'");
+                if (!seen.Add(name)) throw Error(line, $"Properties '{Shorten(value)}' names the column '{name}' twice");
+                if (count > 64) throw Error(line, $"Properties: {count} columns for '{name}' is more than AlHpc reads (64)");
                 if (name == "species") { if (type != "S" || count != 1) throw Error(line, "Properties: species must be S:1"); species = col; }
                 else if (name == "pos") { if (type != "R" || count != 3) throw Error(line, "Properties: pos must be R:3"); pos = col; }
                 else if (name == "forces") { if (type != "R" || count != 3) throw Error(line, "Properties: forces must be R:3"); forces = col; }
+                else
+                {
+                    if (name.Length == 0 || name.IndexOfAny([' ', '\t', '"', '\'', '=']) >= 0) throw Error(line, $"Properties: bad column name '{Shorten(name)}'");
+                    extra.Add((name, type, col, count));
+                }
                 names.Add($"{name}:{count}");
                 col += count;
             }
             if (species < 0) throw Error(line, $"Properties '{value}' has no species column");
             if (pos < 0) throw Error(line, $"Properties '{value}' has no pos column");
-            return new Columns(col, species, pos, forces, string.Join(" ", names));
+            return new Columns(col, species, pos, forces, string.Join(" ", names)) { Extra = extra };
         }
 
         private List<(string Key, string Value)> ParseKeyValues(string s, int line)
@@ -220,7 +264,11 @@ public static class ExtXyz
 
     private static bool IsFalse(string t) => t is "F" or "f" or "False" or "false" or "FALSE" or "0";
 
-    private sealed record Columns(int Total, int Species, int Pos, int Forces, string Describe);
+    private sealed record Columns(int Total, int Species, int Pos, int Forces, string Describe)
+    {
+        /// <summary>Other per-atom columns: name, type, first column, width.</summary>
+        public List<(string Name, string Type, int Start, int Width)> Extra { get; init; } = new();
+    }
 
     private static readonly Columns DefaultColumns = new(4, 0, 1, -1, "species x y z");
 
@@ -250,22 +298,27 @@ public static class ExtXyz
 
     /// <summary>Writes one frame of a cluster.</summary>
     public static void WriteFrame(TextWriter w, Cluster c) =>
-        WriteFrame(w, c.Positions, c.Energy, c.Forces, c.Info, c.Species);
+        WriteFrame(w, c.Positions, c.Energy, c.Forces, c.Info, c.Species, c.AtomColumns);
 
     /// <summary>
     /// Writes one frame: positions (A), optional energy (eV), optional forces (eV/A, empty: none),
     /// optional extra key=value pairs, element symbol.
     /// </summary>
     public static void WriteFrame(TextWriter w, ReadOnlySpan<double> positions, double? energy, ReadOnlySpan<double> forces,
-        IReadOnlyList<KeyValuePair<string, string>>? info = null, string species = "O")
+        IReadOnlyList<KeyValuePair<string, string>>? info = null, string species = "O", IReadOnlyList<AtomColumn>? atomColumns = null)
     {
         if (positions.Length % 3 != 0) throw new ArgumentException("positions length must be a multiple of 3");
+        if (atomColumns != null)
+            foreach (var col in atomColumns)
+                if (col.Values.Length != positions.Length / 3 * col.Width) atomColumns = null; // no longer matches the atoms: dropped
         bool hasF = !forces.IsEmpty;
         if (hasF && forces.Length != positions.Length) throw new ArgumentException("forces length must equal positions length");
         int n = positions.Length / 3;
         w.Write(n.ToString(Inv));
         w.Write('\n');
         w.Write(hasF ? "Properties=species:S:1:pos:R:3:forces:R:3" : "Properties=species:S:1:pos:R:3");
+        if (atomColumns != null)
+            foreach (var col in atomColumns) { w.Write(':'); w.Write(col.Name); w.Write(':'); w.Write(col.Type); w.Write(':'); w.Write(col.Width.ToString(Inv)); }
         Span<char> buf = stackalloc char[40];
         if (energy is { } e)
         {
@@ -290,15 +343,14 @@ public static class ExtXyz
             for (int d = 0; d < 3; d++) { w.Write(' '); WriteDouble(w, positions[3 * a + d], buf); }
             if (hasF)
                 for (int d = 0; d < 3; d++) { w.Write(' '); WriteDouble(w, forces[3 * a + d], buf); }
+            if (atomColumns != null)
+                foreach (var col in atomColumns)
+                    for (int k = 0; k < col.Width; k++) { w.Write(' '); w.Write(col.Values[a * col.Width + k]); }
             w.Write('\n');
         }
     }
 
-    internal static void WriteDouble(TextWriter w, double v, Span<char> buf)
-    {
-        if (!v.TryFormat(buf, out int k, "R", Inv)) throw new InvalidOperationException("number formatting failed");
-        w.Write(buf[..k]);
-    }
+    internal static void WriteDouble(TextWriter w, double v, Span<char> buf) => FiniteOutput.Write(w, v, buf, "a coordinate, energy or force");
 
     private static string QuoteIfNeeded(string s)
     {
@@ -325,7 +377,7 @@ public sealed class ExtXyzWriter : IDisposable
         Path = System.IO.Path.GetFullPath(path);
         var dir = System.IO.Path.GetDirectoryName(Path)!;
         Directory.CreateDirectory(dir);
-        _tmp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(Path)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        _tmp = AtomicFile.TempPath(Path);
         _stream = new FileStream(_tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
         _writer = new StreamWriter(_stream, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
     }

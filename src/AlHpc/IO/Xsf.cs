@@ -36,6 +36,7 @@ public static class Xsf
         List<double>? forces = null;
         int cols = -1;
         int speciesLine = 0;
+        var atomLines = new List<int>();
         Span<Range> ranges = stackalloc Range[9];
         string? line;
         while ((line = reader.ReadLine()) != null)
@@ -92,9 +93,13 @@ public static class Xsf
                     ? $"mixed elements: '{sym}' here but line {speciesLine} has '{species}'; AlHpc supports one element per file"
                     : $"mixed elements: '{sym}' here but '{species}' was required; AlHpc supports one element per file");
             for (int d = 1; d <= 3; d++) pos.Add(ParseNumber(s[ranges[d]], fileName, lineNo, "position"));
+            atomLines.Add(lineNo);
             if (forces != null) for (int d = 4; d <= 6; d++) forces.Add(ParseNumber(s[ranges[d]], fileName, lineNo, "force"));
         }
         if (!sawAtoms) throw new InputFormatException(fileName, lineNo + 1, "no ATOMS block (truncated file?)");
+        if (atomLines.Count == 0) throw new InputFormatException(fileName, lineNo + 1, "the ATOMS block holds no atoms (empty structure)");
+        if (CoincidentAtoms.Find(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pos)) is { } cp)
+            throw new InputFormatException(fileName, atomLines[cp.J], CoincidentAtoms.Describe(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pos))!);
         return new Cluster(pos.ToArray(), species ?? "O") { Energy = energy, Forces = forces?.ToArray() };
     }
 

@@ -109,6 +109,7 @@ public static class ModelFile
     public static NnModel Parse(ReadOnlySpan<byte> utf8, string fileName = "<model>")
     {
         JsonDocument doc;
+        if (utf8.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) utf8 = utf8[3..]; // a UTF-8 byte-order mark
         try
         {
             doc = JsonDocument.Parse(utf8.ToArray(), new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip });
@@ -117,10 +118,18 @@ public static class ModelFile
         {
             throw new InputFormatException(fileName, (int)(e.LineNumber ?? -1) + 1, $"not valid JSON: {e.Message}", e);
         }
+        catch (ArgumentException e) // invalid UTF-8
+        {
+            throw new InputFormatException(fileName, 0, $"not UTF-8 JSON: {e.Message}", e);
+        }
         using (doc)
         {
             var r = new Reader(fileName);
-            return r.Model(doc.RootElement);
+            try { return r.Model(doc.RootElement); }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or FormatException or OverflowException)
+            {
+                throw new InputFormatException(fileName, 0, $"not a valid model: {e.Message}", e);
+            }
         }
     }
 
@@ -132,8 +141,7 @@ public static class ModelFile
 
     private static void Value(Utf8JsonWriter w, double v)
     {
-        if (double.IsFinite(v)) w.WriteNumberValue(v);
-        else w.WriteStringValue(double.IsNaN(v) ? "NaN" : v > 0 ? "Infinity" : "-Infinity");
+        w.WriteNumberValue(FiniteOutput.Check(v, "a model number"));
     }
 
     private static void Arr(Utf8JsonWriter w, string name, double[] a)
@@ -142,6 +150,11 @@ public static class ModelFile
         foreach (var v in a) Value(w, v);
         w.WriteEndArray();
     }
+
+    /// <summary>Largest magnitude of any number of a model file (weights, scaling, energies).</summary>
+    public const double MaxMagnitude = 1e8;
+    /// <summary>Smallest descriptor standard deviation and |energy scale| (they divide).</summary>
+    public const double MinScale = 1e-10;
 
     private sealed class Reader(string file)
     {
@@ -202,8 +215,10 @@ public static class ModelFile
                 if (!ActivationFunctions.TryParse(name, out var a)) throw Bad("$.network.activations", $"unknown activation '{name}' (linear, tanh, sigmoid, mtanh, twist)");
                 acts.Add(a);
             }
-            if (layers.Count < 2 || layers[0] != setup.Count)
-                throw Bad("$.network.layers", $"the input layer must have {setup.Count} nodes (one per descriptor), got {(layers.Count > 0 ? layers[0] : 0)}");
+            if (layers.Count < 2)
+                throw Bad("$.network.layers", $"expected at least an input and an output layer, got {layers.Count} layer(s)");
+            if (layers[0] != setup.Count)
+                throw Bad("$.network.layers", $"the input layer must have {setup.Count} nodes (one per descriptor), got {layers[0]}");
             if (acts.Count != layers.Count - 1) throw Bad("$.network.activations", $"expected {layers.Count - 1} activations (one per non-input layer), got {acts.Count}");
             if (layers[^1] != 1) throw Bad("$.network.layers", "the output layer must have one node");
             var weights = Doubles(ne, "weights", "$.network");
@@ -217,7 +232,7 @@ public static class ModelFile
             if (mean.Length != setup.Count) throw Bad("$.scaling.descriptorMean", $"expected {setup.Count} values, got {mean.Length}");
             if (std.Length != setup.Count) throw Bad("$.scaling.descriptorStd", $"expected {setup.Count} values, got {std.Length}");
             for (int i = 0; i < std.Length; i++)
-                if (!(std[i] > 0) || !double.IsFinite(std[i])) throw Bad($"$.scaling.descriptorStd[{i}]", $"must be a positive number, got {std[i]}");
+                if (!(std[i] >= MinScale)) throw Bad($"$.scaling.descriptorStd[{i}]", $"must be a number >= {MinScale:G3}, got {std[i]}");
             var model = new NnModel(setup, net, mean, std)
             {
                 EnergyScale = D(sc, "energyScale", "$.scaling"),
@@ -230,7 +245,7 @@ public static class ModelFile
                     _ => throw Bad("$.scaling.anchorIsolatedAtom", "expected true or false"),
                 },
             };
-            if (model.EnergyScale == 0 || !double.IsFinite(model.EnergyScale)) throw Bad("$.scaling.energyScale", "must be a finite non-zero number");
+            if (!(Math.Abs(model.EnergyScale) >= MinScale)) throw Bad("$.scaling.energyScale", $"must be a finite number with |energyScale| >= {MinScale:G3}");
             if (sc.TryGetProperty("descriptorMin", out _))
             {
                 model.DescriptorMin = Doubles(sc, "descriptorMin", "$.scaling");
@@ -277,17 +292,14 @@ public static class ModelFile
 
         private double Num(JsonElement v, string path)
         {
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d)) return d;
-            if (v.ValueKind == JsonValueKind.String)
+            if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out double d) && double.IsFinite(d))
             {
-                switch (v.GetString())
-                {
-                    case "NaN": return double.NaN;
-                    case "Infinity": return double.PositiveInfinity;
-                    case "-Infinity": return double.NegativeInfinity;
-                }
+                if (Math.Abs(d) > MaxMagnitude) throw Bad(path, $"{d} is beyond {MaxMagnitude:G3}: no trained network has such numbers, and they overflow the energy");
+                return d;
             }
-            throw Bad(path, $"expected a number, got {v.GetRawText()}");
+            if (v.ValueKind == JsonValueKind.String && v.GetString() is "NaN" or "Infinity" or "-Infinity")
+                throw Bad(path, $"non-finite value {v.GetRawText()}: a model holds finite numbers only");
+            throw Bad(path, $"expected a finite number, got {ExtXyz.Shorten(v.GetRawText())}");
         }
 
         private double[] Doubles(JsonElement o, string name, string path)

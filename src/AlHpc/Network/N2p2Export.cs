@@ -40,11 +40,13 @@ public static class N2p2Export
     {
         var why = WhyNot(model);
         if (why != null) throw new NotSupportedException(why);
-        Directory.CreateDirectory(directory);
         int z = AtomicNumber(model.Setup.Element);
-        AtomicFile.WriteText(Path.Combine(directory, "input.nn"), w => w.Write(InputNn(model)));
-        AtomicFile.WriteText(Path.Combine(directory, "scaling.data"), w => w.Write(ScalingData(model)));
-        AtomicFile.WriteText(Path.Combine(directory, $"weights.{z:000}.data"), w => w.Write(WeightsData(model)));
+        // All three files are formatted (and every number checked) before the first is written.
+        string inputNn = InputNn(model), scaling = ScalingData(model), weights = WeightsData(model);
+        Directory.CreateDirectory(directory);
+        AtomicFile.WriteText(Path.Combine(directory, "input.nn"), w => w.Write(inputNn));
+        AtomicFile.WriteText(Path.Combine(directory, "scaling.data"), w => w.Write(scaling));
+        AtomicFile.WriteText(Path.Combine(directory, $"weights.{z:000}.data"), w => w.Write(weights));
     }
 
     public static string? ToN2p2(Activation a) => a switch
@@ -55,8 +57,8 @@ public static class N2p2Export
         _ => null,
     };
 
-    private static string R(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-    private static string E(double v) => v.ToString("E16", CultureInfo.InvariantCulture);
+    private static string R(double v) => FiniteOutput.Format(v, "an n2p2 parameter");
+    private static string E(double v) => FiniteOutput.Format(v, "an n2p2 weight or scaling value", "E16");
 
     public static string InputNn(NnModel model)
     {

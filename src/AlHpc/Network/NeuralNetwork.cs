@@ -22,16 +22,21 @@ public sealed class NeuralNetwork
         LayerSizes = (int[])layerSizes.Clone();
         Activations = (Activation[])activations.Clone();
         _offsets = new int[layerSizes.Length];
-        int off = 0;
+        long total = 0;
         for (int l = 1; l < layerSizes.Length; l++)
         {
-            _offsets[l] = off;
-            off += layerSizes[l] * (layerSizes[l - 1] + 1);
+            _offsets[l] = (int)total;
+            total += (long)layerSizes[l] * ((long)layerSizes[l - 1] + 1);
+            if (total > MaxWeights) throw new ArgumentException($"the layer sizes [{string.Join(", ", layerSizes)}] need more than {MaxWeights} weights", nameof(layerSizes));
         }
+        int off = (int)total;
         WeightCount = off;
         if (weights != null && weights.Length != off) throw new ArgumentException($"expected {off} weights, got {weights.Length}", nameof(weights));
         Weights = weights ?? new double[off];
     }
+
+    /// <summary>The most weights a network may have (beyond it: an argument error, never an overflow).</summary>
+    public const int MaxWeights = 100_000_000;
 
     /// <summary>26-10-10-1 with twist hidden layers and a linear output, as in the paper.</summary>
     public static NeuralNetwork CreateDefault(int inputs = 26) =>

@@ -99,6 +99,45 @@ public sealed record TersoffParameters(
         if (p.BigD <= 0 || p.BigD > p.R) Reject(11, "must satisfy 0 < D <= R");
         if (p.Lambda1 < 0) Reject(12, "must be >= 0");
         if (p.A < 0) Reject(13, "must be >= 0");
+        // Beyond LAMMPS: the physically meaningful ranges, so that the energy and forces cannot overflow
+        // (c = 1e200, gamma = 1e308, d = 1e-300 and costheta0 = 1e308 all gave NaN or Inf with exit 0).
+        const double big = MaxMagnitude;
+        int[] bounded = [1, 2, 3, 5, 7, 8, 9, 12, 13];
+        foreach (var k in bounded)
+            if (Math.Abs(v[k]) > big) Reject(k, $"|{names[k]}| > {big:G3} is outside any physically meaningful range (it overflows the energy or forces)");
+        if (p.R + p.BigD > MaxCutoff) Reject(10, $"the cutoff R + D = {p.R + p.BigD} A is beyond {MaxCutoff} A");
+        if (p.D < MinAngularD) Reject(4, $"must be >= {MinAngularD:G3} (g(theta) divides by d^2)");
+        if (p.C / p.D > big) Reject(3, $"c/d = {p.C / p.D:G3} > {big:G3}: g(theta) = gamma (1 + c^2/d^2 - ...) overflows");
+        if (p.N < MinN || p.N > big) Reject(6, $"must be in [{MinN}, {big:G3}] (the bond order's (beta zeta)^n and LAMMPS' series thresholds (2n 1e-16)^(-1/n) overflow below {MinN})");
+        // A last check of the combination: a dimer and a bent trimer at several distances must give finite energies and forces.
+        if (Probe(p) is { } why) throw new AlHpc.IO.InputFormatException(fileName, words[3].Line, $"the Tersoff parameters give {why}; check the parameter values");
         return p;
+    }
+
+    /// <summary>Largest magnitude of gamma, lambda3, c, costheta0, beta, lambda2, B, lambda1, A, n and c/d.</summary>
+    public const double MaxMagnitude = 1e8;
+    /// <summary>Smallest angular d.</summary>
+    public const double MinAngularD = 1e-6;
+    /// <summary>Smallest exponent n.</summary>
+    public const double MinN = 0.1;
+    /// <summary>Largest cutoff R + D (A).</summary>
+    public const double MaxCutoff = 100;
+
+    private static string? Probe(TersoffParameters p)
+    {
+        var ev = new TersoffPotential(p).CreateEvaluator();
+        var f = new double[9];
+        foreach (double frac in new[] { 0.05, 0.3, 0.6, 0.9, 0.99 })
+        {
+            double r = frac * p.Cutoff;
+            foreach (var x in new[] { new[] { 0, 0, 0, r, 0, 0 }, new[] { 0, 0, 0, r, 0, 0, 0.3 * r, 0.9 * r, 0 }, new[] { 0, 0, 0, r, 0, 0, -r, 0, 0 } })
+            {
+                double e = ev.Compute(x, f.AsSpan(0, x.Length), Span<double>.Empty);
+                if (!double.IsFinite(e)) return string.Create(CultureInfo.InvariantCulture, $"a non-finite energy ({e}) for {x.Length / 3} atoms {r:G4} A apart");
+                for (int i = 0; i < x.Length; i++)
+                    if (!double.IsFinite(f[i])) return string.Create(CultureInfo.InvariantCulture, $"non-finite forces for {x.Length / 3} atoms {r:G4} A apart");
+            }
+        }
+        return null;
     }
 }

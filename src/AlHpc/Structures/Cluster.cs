@@ -31,10 +31,17 @@ public sealed class Cluster
     /// <summary>Extra key=value pairs of the extxyz comment line (kept in order, written back).</summary>
     public List<KeyValuePair<string, string>> Info { get; } = new();
 
+    /// <summary>
+    /// Per-atom extxyz columns other than species, pos and forces (e.g. "charge:R:1"), kept as text and
+    /// written back unchanged, so rewriting a file loses nothing. Null: none.
+    /// </summary>
+    public List<AtomColumn>? AtomColumns { get; set; }
+
     public Cluster Clone()
     {
         var c = new Cluster((double[])Positions.Clone(), Species) { Energy = Energy, Forces = (double[]?)Forces?.Clone() };
         c.Info.AddRange(Info);
+        if (AtomColumns != null) c.AtomColumns = AtomColumns.Select(a => a with { Values = (string[])a.Values.Clone() }).ToList();
         return c;
     }
 
@@ -51,3 +58,6 @@ public sealed class Cluster
         Info.Add(new(key, value));
     }
 }
+
+/// <summary>An extra per-atom extxyz column: name, type (S, R, I or L), values per atom, and the text of each value (atom-major).</summary>
+public sealed record AtomColumn(string Name, string Type, int Width, string[] Values);

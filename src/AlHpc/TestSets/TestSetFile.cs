@@ -33,6 +33,19 @@ public static class TestSetFile
         return ext is ".h5" or ".hdf5" or ".hdf";
     }
 
+    /// <summary>Root attribute: SHA-256 (hex) of the positions, energies and forces (float64 little-endian, in that order), checked when the whole set is read.</summary>
+    public const string ChecksumAttribute = "sha256";
+
+    /// <summary>The content checksum (<see cref="ChecksumAttribute"/>).</summary>
+    public static string Checksum(ReadOnlySpan<double> positions, ReadOnlySpan<double> energies, ReadOnlySpan<double> forces)
+    {
+        using var h = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(positions));
+        h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(energies));
+        h.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(forces));
+        return Convert.ToHexStringLower(h.GetHashAndReset());
+    }
+
     /// <summary>Dataset names of the format itself (extra per-cluster columns must use others).</summary>
     public static IReadOnlySet<string> ReservedNames { get; } = new HashSet<string> { "positions", "energies", "offsets", "sizes", "forces" };
 
@@ -53,6 +66,12 @@ public static class TestSetFile
         var sizes = new int[n];
         for (int c = 0; c <= n; c++) offsets[c] = batch.Offsets[c];
         for (int c = 0; c < n; c++) sizes[c] = batch.SizeOf(c);
+        // Never NaN/Inf, never an empty cluster (FiniteOutput is the one check of every writer).
+        for (int c = 0; c < n; c++) if (sizes[c] < 1) throw new ArgumentException($"cluster {c} of the test set is empty", nameof(batch));
+        // NaN is the format's "unknown" (a structure without a reference energy or forces); never an infinity.
+        FiniteOutput.CheckAll(batch.Positions, "test-set positions");
+        FiniteOutput.CheckAllOptional(batch.Energies, "test-set energies");
+        if (batch.Forces is { } ff) FiniteOutput.CheckAllOptional(ff, "test-set forces");
 
         var file = new H5File();
         var attrs = file.Attributes;
@@ -70,6 +89,7 @@ public static class TestSetFile
         attrs["program"] = metadata.Program;
         attrs["created"] = metadata.Created;
         if (metadata.Seed is long seed) attrs["seed"] = seed;
+        attrs[ChecksumAttribute] = Checksum(batch.Positions, batch.Energies, batch.Forces);
 
         file["positions"] = new H5Dataset(batch.Positions, fileDims: [natoms, 3UL]);
         file["energies"] = new H5Dataset(batch.Energies, fileDims: [(ulong)n]);
@@ -112,6 +132,7 @@ public sealed class TestSetReader : IDisposable
     private readonly NativeDataset _positions;
     private readonly NativeDataset _energies;
     private readonly NativeDataset? _forces;
+    private string? _checksum;
 
     private TestSetReader(string path, NativeFile file, long[] offsets, NativeDataset positions, NativeDataset energies, NativeDataset? forces, TestSetMetadata metadata)
     {
@@ -135,13 +156,19 @@ public sealed class TestSetReader : IDisposable
         NativeFile? file = null;
         try
         {
-            file = H5File.OpenRead(path);
+            file = H5File.Open(new NoReadPastEndStream(path), leaveOpen: false);
             var reader = Validate(path, file);
             file = null; // owned by reader now
             return reader;
         }
         catch (InputFormatException) { throw; }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        catch (OutOfMemoryException e)
+        {
+            // Only the header, the attributes and the offsets are read here: a size beyond memory is a corrupt header
+            // (found by fuzzing: a damaged attribute declared an array beyond .NET's limit).
+            throw new InputFormatException(path, 0, $"corrupt HDF5 header: it declares an object too large to read ({e.Message})", e);
+        }
+        catch (Exception e)
         {
             throw new InputFormatException(path, 0, $"not a readable HDF5 test set ({e.GetType().Name}: {e.Message})", e);
         }
@@ -209,7 +236,10 @@ public sealed class TestSetReader : IDisposable
         int n = offsets.Length - 1;
         if (offsets[0] != 0) throw Bad($"offsets[0] = {offsets[0]}, must be 0");
         for (int c = 1; c <= n; c++)
+        {
             if (offsets[c] < offsets[c - 1]) throw Bad($"offsets decrease at cluster {c - 1} ({offsets[c - 1]} -> {offsets[c]})");
+            if (offsets[c] == offsets[c - 1]) throw Bad($"cluster {c - 1} is empty (offsets[{c - 1}] = offsets[{c}] = {offsets[c]})");
+        }
         long natoms = offsets[n];
         if (natoms > int.MaxValue / 3) throw Bad($"{natoms} atoms: more than one batch can hold; read it in chunks");
 
@@ -221,6 +251,18 @@ public sealed class TestSetReader : IDisposable
         }
         CheckRows(positions, "positions");
         if (forces != null) CheckRows(forces, "forces");
+        if (file.LinkExists("sizes"))
+        {
+            var sizesDs = file.Dataset("sizes") as NativeDataset ?? throw Bad("'sizes' is not a dataset");
+            var sd = sizesDs.Space.Dimensions;
+            if (sd.Length != 1 || (long)sd[0] != n) throw Bad($"dataset 'sizes' has shape [{string.Join(", ", sd)}], expected [{n}]");
+            CheckExtent(path, new FileInfo(path).Length, sizesDs, "sizes");
+            long[] sizes = sizesDs.Type.Size == 4 ? Array.ConvertAll(sizesDs.Read<int[]>(), x => (long)x) : sizesDs.Read<long[]>();
+            for (int c = 0; c < n; c++)
+                if (sizes[c] != offsets[c + 1] - offsets[c])
+                    throw Bad($"sizes[{c}] = {sizes[c]} but the offsets give cluster {c} {offsets[c + 1] - offsets[c]} atoms");
+        }
+        string? checksum = file.AttributeExists(TestSetFile.ChecksumAttribute) ? file.Attribute(TestSetFile.ChecksumAttribute).Read<string>() : null;
         var ed = energies.Space.Dimensions;
         if (ed.Length != 1 || (long)ed[0] != n) throw Bad($"dataset 'energies' has shape [{string.Join(", ", ed)}], expected [{n}]");
 
@@ -242,7 +284,7 @@ public sealed class TestSetReader : IDisposable
             Created = ReadString(file, "created"),
             Seed = file.AttributeExists("seed") ? ReadLong(file, "seed") : null,
         };
-        return new TestSetReader(path, file, offsets, positions, energies, forces, meta);
+        return new TestSetReader(path, file, offsets, positions, energies, forces, meta) { _checksum = checksum };
     }
 
     private static readonly System.Reflection.PropertyInfo? LayoutProperty =
@@ -346,6 +388,23 @@ public sealed class TestSetReader : IDisposable
         {
             throw new InputFormatException(_path, 0, $"cannot read clusters {first}..{first + count - 1} (file truncated or corrupt? {ex.GetType().Name}: {ex.Message})", ex);
         }
+        // Every number finite, no coincident atoms: bad data is an input error here, not NaN metrics later.
+        for (int c = 0; c < count; c++)
+        {
+            if (double.IsInfinity(e[c])) throw new InputFormatException(_path, 0, $"cluster {first + c}: infinite energy {e[c]} (NaN marks an unknown energy; an infinity is never valid)");
+            var p = pos.AsSpan(3 * offsets[c], 3 * (offsets[c + 1] - offsets[c]));
+            foreach (var v in p) if (!double.IsFinite(v)) throw new InputFormatException(_path, 0, $"cluster {first + c}: non-finite coordinate {v}");
+            if (f != null)
+                foreach (var v in f.AsSpan(3 * offsets[c], 3 * (offsets[c + 1] - offsets[c])))
+                    if (double.IsInfinity(v)) throw new InputFormatException(_path, 0, $"cluster {first + c}: infinite force component {v}");
+            if (CoincidentAtoms.Describe(p) is { } why) throw new InputFormatException(_path, 0, $"cluster {first + c}: {why}");
+        }
+        if (_checksum != null && first == 0 && count == ClusterCount)
+        {
+            var actual = TestSetFile.Checksum(pos, e, f);
+            if (!string.Equals(actual, _checksum, StringComparison.OrdinalIgnoreCase))
+                throw new InputFormatException(_path, 0, $"checksum mismatch: the file's {TestSetFile.ChecksumAttribute} attribute is {_checksum}, its data hash to {actual} (corrupt or edited file)");
+        }
         return new ClusterBatch(pos, offsets, e, f);
     }
 
@@ -360,4 +419,39 @@ public sealed class TestSetReader : IDisposable
     public void Dispose() => _file.Dispose();
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{_path}: {ClusterCount} clusters, {AtomCount} atoms{(HasForces ? ", forces" : "")}");
+}
+
+/// <summary>
+/// A read-only file stream that throws when a read runs past the end of the file. PureHDF reads a damaged
+/// object header past the end without complaint (zeros) and then loops over its declared size for a very long
+/// time (found by fuzzing): with this stream the damaged file is an error at once.
+/// </summary>
+internal sealed class NoReadPastEndStream(string path) : Stream
+{
+    private readonly FileStream _fs = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.RandomAccess);
+
+    public override bool CanRead => true;
+    public override bool CanSeek => true;
+    public override bool CanWrite => false;
+    public override long Length => _fs.Length;
+    public override long Position { get => _fs.Position; set => _fs.Position = value; }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => _fs.Seek(offset, origin);
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (buffer.Length > 0 && _fs.Position + buffer.Length > _fs.Length)
+            throw new EndOfStreamException($"a read of {buffer.Length} bytes at offset {_fs.Position} runs past the end of the file ({_fs.Length} bytes): damaged HDF5 structure");
+        _fs.ReadExactly(buffer);
+        return buffer.Length;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _fs.Dispose();
+        base.Dispose(disposing);
+    }
 }

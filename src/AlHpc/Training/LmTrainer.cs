@@ -366,7 +366,7 @@ internal sealed class LmSession : IDisposable
     public TrainingResult Run(Action<EpochRecord>? progress, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var curve = new List<EpochRecord>(_opt.Epochs + 1);
+        var curve = new List<EpochRecord>(Math.Min(_opt.Epochs, 100_000) + 1);
         var best = _net.Weights.ToArray();
         var shuffle = new Random(unchecked(_opt.Seed * 31 + 7));
         double mu = Math.Clamp(_opt.Mu, _opt.MuMin, _opt.MuMax);

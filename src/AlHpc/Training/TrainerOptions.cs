@@ -11,6 +11,9 @@ public sealed record TrainerOptions
     /// <summary>Passes over the training structures (default 2000, the paper's per-generation count).</summary>
     public int Epochs { get; init; } = 2000;
 
+    /// <summary>The most epochs a training may ask for (one record per epoch is kept).</summary>
+    public const int MaxEpochs = 10_000_000;
+
     /// <summary>Structures per LM step (default 32). 0 = full batch (one step per epoch over all training structures).</summary>
     public int BatchSize { get; init; } = 32;
 
@@ -105,7 +108,7 @@ public sealed record TrainerOptions
     /// </summary>
     public void Validate()
     {
-        if (Epochs < 0) throw new ArgumentException("epochs must be >= 0");
+        if (Epochs < 0 || Epochs > MaxEpochs) throw new ArgumentException($"epochs must be in 0..{MaxEpochs}, got {Epochs}");
         if (BatchSize < 0) throw new ArgumentException("batch size must be >= 0 (0 = full batch)");
         if (SmallSetBatchSize < 0) throw new ArgumentException("small-set batch size must be >= 0 (0 = full batch)");
         if (!(Mu > 0) || !double.IsFinite(Mu)) throw new ArgumentException("mu must be positive and finite");

@@ -84,8 +84,8 @@ public sealed class TrainingResult
         w.WriteLine("epoch,train_mae_meV_per_molecule,holdout_mae_meV_per_molecule,mu,seconds,accepted_steps,rejected_steps," +
                     "train_force_mae_meV_per_A,holdout_force_mae_meV_per_A");
         foreach (var r in Curve)
-            w.WriteLine(string.Create(ci, $"{r.Epoch},{r.TrainMae:G9},{Opt(r.HoldoutMae)},{r.Mu:G6},{r.Seconds:F4},{r.Accepted},{r.Rejected},{Opt(r.TrainForceMae)},{Opt(r.HoldoutForceMae)}"));
+            w.WriteLine(string.Create(ci, $"{r.Epoch},{FiniteOutput.Format(r.TrainMae, "train_mae", "G9")},{Opt(r.HoldoutMae)},{FiniteOutput.Format(r.Mu, "mu", "G6")},{r.Seconds:F4},{r.Accepted},{r.Rejected},{Opt(r.TrainForceMae)},{Opt(r.HoldoutForceMae)}"));
     }
 
-    private static string Opt(double v) => double.IsNaN(v) ? "" : v.ToString("G9", CultureInfo.InvariantCulture);
+    private static string Opt(double v) => FiniteOutput.Optional(v, "a learning-curve value", "G9");
 }

@@ -17,7 +17,7 @@ public class ModelFileTests
         m.Network.Weights[0] = 4.9406564584124654E-324;
         m.Network.Weights[1] = -0.0;
         m.Network.Weights[2] = 1.0 / 3.0;
-        m.Network.Weights[3] = 1.7976931348623157E+308;
+        m.Network.Weights[3] = 99999999.999999985; // the largest magnitude a model may hold is 1e8 (ModelFile.MaxMagnitude)
         for (int k = 4; k < m.Network.WeightCount; k++) m.Network.Weights[k] = (rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-8, 8));
         m.EnergyScale = 2.0 / 0.0371234567891;
         m.EnergyShift = -0.2961234567890123;
@@ -62,16 +62,32 @@ public class ModelFileTests
     }
 
     [Fact]
-    public void NonFiniteValuesSurvive()
+    public void NonFiniteValuesAreNeitherWrittenNorRead()
     {
+        // Issue 17: a model never holds NaN or Infinity (it made NaN energies and NaN n2p2 exports).
         var m = TestModels.Random(1);
         m.Network.Weights[5] = double.NaN;
-        m.Network.Weights[6] = double.NegativeInfinity;
+        Assert.Throws<NonFiniteOutputException>(() => ModelFile.Write(new MemoryStream(), m));
+        var dir = TestPaths.NewTempDir();
+        var path = Path.Combine(dir, "m.json");
+        Assert.Throws<NonFiniteOutputException>(() => ModelFile.Save(path, m));
+        Assert.Empty(Directory.GetFiles(dir)); // nothing written, no temporary left
+        m.Network.Weights[5] = 0.5;
         var ms = new MemoryStream();
         ModelFile.Write(ms, m);
-        var b = ModelFile.Parse(ms.ToArray());
-        Assert.True(double.IsNaN(b.Network.Weights[5]));
-        Assert.Equal(double.NegativeInfinity, b.Network.Weights[6]);
+        var text = Encoding.UTF8.GetString(ms.ToArray());
+        foreach (var bad in new[] { "\"NaN\"", "\"Infinity\"", "\"-Infinity\"" })
+        {
+            var weightsAt = text.IndexOf("\"weights\"", StringComparison.Ordinal);
+            int first = text.IndexOf('[', weightsAt) + 1;
+            int comma = text.IndexOf(',', first);
+            var broken = text[..first] + bad + text[comma..];
+            var e = Assert.Throws<InputFormatException>(() => ModelFile.Parse(Encoding.UTF8.GetBytes(broken), "bad.json"));
+            Assert.Contains("bad.json", e.Message);
+            Assert.Contains("$.network.weights[0]", e.Message);
+        }
+        var shifted = System.Text.RegularExpressions.Regex.Replace(text, "\"energyShift\": [^,]*,", "\"energyShift\": \"NaN\",");
+        Assert.Contains("energyShift", Assert.Throws<InputFormatException>(() => ModelFile.Parse(Encoding.UTF8.GetBytes(shifted), "s.json")).Message);
     }
 
     [Fact]
