@@ -34,14 +34,14 @@ public static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the held-out split, initial weights and batch order.", DefaultValueFactory = _ => 1 };
         var init = new Option<string?>("--init") { Description = "Warm start from this model file (its network, scaling and descriptor setup are kept)." };
         var earlyStop = new Option<int>("--early-stop") { Description = "Stop after this many epochs without a better held-out error (0 = off).", DefaultValueFactory = _ => 0 };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (0 = all cores); results do not depend on it.", DefaultValueFactory = _ => 0 };
         var isolated = new Option<double>("--isolated-energy") { Description = "Energy of an isolated molecule (eV), anchored exactly (0 for ML-BOP).", DefaultValueFactory = _ => 0.0 };
         var noAnchor = new Option<bool>("--no-anchor") { Description = "Do not anchor the isolated-molecule energy (the monomer gets whatever the network says)." };
         var output = new Option<string>("--output", "-o") { Description = "Model file to write (JSON, see docs/model-file.md).", Required = true };
         var curve = new Option<string?>("--curve") { Description = "Write the learning curve (epoch, train/held-out MAE meV/molecule, mu, seconds, steps; force MAE meV/A with --forces-weight > 0) as CSV." };
         var cmd = new Command("train", "Train the network on reference energies (optionally also forces) with Levenberg-Marquardt; keeps the network with the best held-out energy error.");
-        foreach (var o in new Option[] { data, setup, epochs, batch, smallBatch, mu, holdout, forcesWeight, seed, init, earlyStop, threads, isolated, noAnchor, output, curve })
+        foreach (var o in new Option[] { data, setup, epochs, batch, smallBatch, mu, holdout, forcesWeight, seed, init, earlyStop, isolated, noAnchor, output, curve })
             cmd.Options.Add(o);
+        var threads = ThreadsOption.Add(cmd, "Results do not depend on it.");
         var device = DeviceOption.Add(cmd);
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
@@ -55,7 +55,7 @@ public static class TrainCommand
                 ForcesWeight = pr.GetValue(forcesWeight),
                 Seed = pr.GetValue(seed),
                 EarlyStopEpochs = pr.GetValue(earlyStop),
-                Threads = pr.GetValue(threads),
+                Threads = ThreadsOption.Count(pr, threads),
                 IsolatedAtomEnergy = pr.GetValue(isolated),
                 AnchorIsolatedAtom = !pr.GetValue(noAnchor),
             };
@@ -64,7 +64,7 @@ public static class TrainCommand
             bool withForces = options.ForcesWeight > 0;
 
             string dataPath = pr.GetValue(data)!, outPath = pr.GetValue(output)!;
-            NnModel? start = pr.GetValue(init) is { } initPath ? ModelFile.Load(initPath) : null;
+            NnModel? start = pr.GetValue(init) is { } initPath ? PotentialLoader.LoadModel(initPath, "--init") : null;
             DescriptorSetup descriptorSetup;
             if (pr.GetValue(setup) is { } setupPath)
             {
@@ -74,7 +74,7 @@ public static class TrainCommand
             }
             else descriptorSetup = start?.Setup ?? DefaultSetups.Water26;
 
-            var clusters = StructureFile.Read(dataPath).ToList();
+            var clusters = PotentialLoader.LoadStructures(dataPath, "--data");
             if (clusters.Count == 0) throw new InputFormatException(dataPath, 0, "no structures to train on");
             for (int i = 0; i < clusters.Count; i++)
             {

@@ -64,14 +64,7 @@ public sealed class ActiveLearningConfig
         if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
         ActiveLearningConfig? c;
         try { c = JsonSerializer.Deserialize<ActiveLearningConfig>(File.ReadAllText(path), JsonOptions); }
-        catch (JsonException e)
-        {
-            int line = e.LineNumber is { } l ? (int)l + 1 : 0;
-            var what = e.Message;
-            int cut = what.IndexOf(" Path:", StringComparison.Ordinal);
-            if (cut > 0) what = what[..cut];
-            throw new InputFormatException(path, line, $"{what}{(e.Path is { Length: > 0 } p ? $" (at {p})" : "")}", e);
-        }
+        catch (JsonException e) { throw ConfigErrors.Describe(path, e, typeof(ActiveLearningConfig)); }
         if (c is null) throw new InputFormatException(path, 0, "the file holds no configuration (null)");
         c.Validate(path);
         return c;
@@ -275,7 +268,7 @@ public sealed class SamplingSettings
     /// Hard core (A): trial moves bringing two molecules closer than this are rejected (guard against a
     /// young network that predicts an ever lower energy as molecules overlap). ML-BOP's dimer minimum is 2.71 A.
     /// </summary>
-    public double MinDistance { get; set; } = 2.0;
+    public double MinDistance { get; set; } = MonteCarlo.McDefaults.HardCoreDistance;
 
     /// <summary>
     /// Energy floor margin (eV/molecule): moves to an energy per molecule below (lowest pool energy per
