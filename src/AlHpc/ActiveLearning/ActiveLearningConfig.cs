@@ -111,6 +111,8 @@ public sealed class ActiveLearningConfig
         Check(Training.MinEpochs >= 1, "training.minEpochs must be >= 1");
         Check(Training.EpochsPerStructure >= 0, "training.epochsPerStructure must be >= 0");
         Check(Training.EarlyStopEpochs >= 0, "training.earlyStopEpochs must be >= 0 (0: off)");
+        Check(Training.HiddenLayers is { Length: >= 1 } h && h.All(n => n >= 1), "training.hiddenLayers must list at least one layer, each with >= 1 node (e.g. [10, 10])");
+        Check(Network.ActivationFunctions.TryParse(Training.Activation ?? "", out _), $"training.activation must be one of {Network.NetworkSettingsText.Activations} (not \"{Training.Activation}\")");
         Check(Training.SelectionErrorCapMeV is null or >= 0, "training.selectionErrorCapMeV must be >= 0 (0: plain MAE; null: 10 x selection.toleranceMeV)");
 
         foreach (var (name, cycles, frames) in new[] { ("metropolis", Sampling.Metropolis.Cycles, Sampling.Metropolis.Frames), ("nested", Sampling.Nested.Cycles, Sampling.Nested.Frames) })
@@ -227,6 +229,12 @@ public sealed class TrainingSettings
 
     /// <summary>Descriptor setup file (null: the default 26-function Water setup).</summary>
     public string? SetupFile { get; set; }
+
+    /// <summary>Nodes of each hidden layer (paper: two layers of 10).</summary>
+    public int[] HiddenLayers { get; set; } = [10, 10];
+
+    /// <summary>Activation of the hidden layers, one of aenet's: linear, tanh, sigmoid, twist (paper), mtanh. The output layer is linear.</summary>
+    public string Activation { get; set; } = "twist";
 }
 
 public sealed class MetropolisSamplingSettings

@@ -132,6 +132,8 @@ public static class DefaultComponents
                 EarlyStopEpochs = settings.EarlyStopEpochs,
                 SelectionErrorCapMeV = settings.SelectionErrorCapMeV is > 0 and { } cap ? cap : double.PositiveInfinity,
                 Seed = seed,
+                HiddenLayers = settings.HiddenLayers,
+                HiddenActivation = NetworkSettingsText.ParseActivation(settings.Activation, "training.activation"),
             };
             var init = (warmStart as NnLearnedModel)?.Model;
             if (init != null)
