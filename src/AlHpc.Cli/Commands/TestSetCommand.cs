@@ -50,9 +50,12 @@ public static class TestSetCommand
             ulong masterSeed = pr.GetValue(seed);
             Console.Error.WriteLine($"alhpc testset: {r.Count:N0} clusters of {r.MinSize}-{r.MaxSize} molecules, {r.ChainCount:N0} chains, {reference.Name}, seed {masterSeed}");
             Console.Error.WriteLine($"  recipe: {r.ToText()}");
+            if (TestSetGenerator.UnequalCountsNote(r, TestSetGenerator.Plan(r, masterSeed)) is { } note)
+                Console.Error.WriteLine($"alhpc testset: note: {note}");
 
             GeneratedTestSet g;
-            using (var progress = new ConsoleProgress("testset", r.Count, "clusters"))
+            long molecules = TestSetGenerator.Plan(r, masterSeed).Sum(ch => (long)ch.Snapshots * ch.Size);
+            using (var progress = new ConsoleProgress("testset", molecules, "molecules"))
                 g = TestSetGenerator.Generate(reference, r, masterSeed, progress.Report, ThreadsOption.MaxDegreeOfParallelism(pr, threads));
 
             var sw = System.Diagnostics.Stopwatch.StartNew();

@@ -105,7 +105,7 @@ public class ReadmeTests
         Assert.True(code == 0, $"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}");
         Assert.True(File.Exists(Path.Combine(home, ".local", "bin", "alhpc")));
         Assert.Contains("E = -8.2503244532 eV", stdout);
-        foreach (var f in new[] { "seed.xyz", "m300.xyz", "test.h5", "runs/q/model.json", "nn.xyz", "eval/metrics.json", "mtanh.json", "n2p2/input.nn", "n2p2/weights.008.data" })
+        foreach (var f in new[] { "seed.xyz", "m300.xyz", "test.h5", "runs/q/model.json", "nn.xyz", "eval/metrics.json", "mtanh.json", "n2p2/input.nn", "n2p2/weights.008.data", "O.nn" })
             Assert.True(File.Exists(Path.Combine(session, f)), f);
     }
 }
