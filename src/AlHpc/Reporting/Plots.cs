@@ -242,7 +242,7 @@ public static class Plots
                 bool In(double x, double y) => x >= vlo && x <= vhi && y >= vlo && y <= vhi;
                 // every outlier of the full series is drawn (on the edge), the subsample only inside the view
                 for (int i = 0; i < s.X.Length; i++)
-                    if (!In(s.X[i], s.Y[i])) { outX.Add(Math.Clamp(s.X[i], vlo, vhi)); outY.Add(Math.Clamp(s.Y[i], vlo, vhi)); }
+                    if (!In(s.X[i], s.Y[i])) { outX.Add(Math.Clamp(s.X[i], vlo, vhi)); outY.Add(Math.Clamp(s.Y[i], vlo, vhi)); shown++; }
                 var keepX = new List<double>(); var keepY = new List<double>();
                 for (int i = 0; i < xs.Length; i++)
                     if (In(xs[i], ys[i])) { keepX.Add(xs[i]); keepY.Add(ys[i]); }
