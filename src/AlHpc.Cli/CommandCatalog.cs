@@ -17,6 +17,7 @@ public static class CommandCatalog
         yield return DescriptorsCommand.Create();
         yield return SetupCommand.Create();
         yield return ExportN2p2Command.Create();
+        yield return ExportAenetCommand.Create();
         yield return LearnCommand.Create();
         yield return ConvertCommand.Create();
         yield return EvaluateCommand.Create();

@@ -18,12 +18,12 @@ public static class ExitCodes
         {
             return body();
         }
-        catch (InputFormatException e) { Console.Error.WriteLine($"alhpc: {e.Message}"); return BadInput; }
+        catch (InputFormatException e) { Console.Error.WriteLine($"alhpc: {OptionNames.Clean(e.Message)}"); return BadInput; }
         catch (UsageException e) { Console.Error.WriteLine($"alhpc: {e.Message}"); return BadInput; }
         catch (FileNotFoundException e) { Console.Error.WriteLine($"alhpc: file not found: {e.FileName ?? e.Message}"); return BadInput; }
         catch (DirectoryNotFoundException e) { Console.Error.WriteLine($"alhpc: {e.Message}"); return BadInput; }
         catch (OperationCanceledException) { Console.Error.WriteLine("alhpc: cancelled"); return Failure; }
-        catch (Exception e) { Console.Error.WriteLine($"alhpc: error: {e.Message}"); if (Environment.GetEnvironmentVariable("ALHPC_DEBUG") == "1") Console.Error.WriteLine(e); return Failure; }
+        catch (Exception e) { Console.Error.WriteLine($"alhpc: error: {OptionNames.Clean(e.Message)}"); if (Environment.GetEnvironmentVariable("ALHPC_DEBUG") == "1") Console.Error.WriteLine(e); return Failure; }
     }
 }
 

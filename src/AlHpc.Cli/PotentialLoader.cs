@@ -12,12 +12,30 @@ public static class PotentialLoader
     /// <paramref name="potentialFile"/>: a LAMMPS pair_style tersoff file; <paramref name="modelFile"/>: a trained
     /// network model file (<see cref="AlHpc.Network.ModelFile"/>, loaded as an <see cref="NnPotential"/>). Neither: the built-in ML-BOP reference. Both: a usage error (exit 2).
     /// </summary>
+    /// <summary>A network model file, checked to be one first (see <see cref="InputKinds"/>).</summary>
+    public static AlHpc.Network.NnModel LoadModel(string path, string? option = null)
+    {
+        InputKinds.Require(path, InputKinds.Expect.Model, option);
+        return AlHpc.Network.ModelFile.Load(path);
+    }
+
+    /// <summary>Structures from a file, checked to be a structure file first.</summary>
+    public static List<AlHpc.Structures.Cluster> LoadStructures(string path, string? option = null, string? element = null)
+    {
+        InputKinds.Require(path, InputKinds.Expect.Structures, option);
+        return AlHpc.IO.StructureFile.Read(path, element).ToList();
+    }
+
     public static IPotential Load(string? potentialFile, string? modelFile = null)
     {
         if (potentialFile != null && modelFile != null)
             throw new UsageException("give either --potential or --model, not both");
-        if (modelFile != null) return new NnPotential(AlHpc.Network.ModelFile.Load(modelFile));
-        if (potentialFile != null) return TersoffPotential.Load(potentialFile);
+        if (modelFile != null) return new NnPotential(LoadModel(modelFile, "--model"));
+        if (potentialFile != null)
+        {
+            InputKinds.Require(potentialFile, InputKinds.Expect.Tersoff, "--potential");
+            return TersoffPotential.Load(potentialFile);
+        }
         return TersoffPotential.MlBop;
     }
 }

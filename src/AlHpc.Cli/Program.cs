@@ -14,7 +14,20 @@ namespace AlHpc.Cli
         {
             var root = new RootCommand("AlHpc: active learning of neural-network interatomic potentials (units: eV, Angstrom, K).");
             foreach (var c in CommandCatalog.All()) root.Subcommands.Add(c);
+            // `alhpc --version` prints the same string as `alhpc version` (AlHpc.ProgramInfo).
+            foreach (var o in root.Options)
+                if (o is VersionOption v)
+                    v.Action = new PrintVersionAction();
             return root;
+        }
+
+        private sealed class PrintVersionAction : System.CommandLine.Invocation.SynchronousCommandLineAction
+        {
+            public override int Invoke(ParseResult parseResult)
+            {
+                Console.Out.WriteLine(AlHpc.ProgramInfo.NameAndVersion);
+                return ExitCodes.Success;
+            }
         }
 
         public static int Run(string[] args)
@@ -24,8 +37,8 @@ namespace AlHpc.Cli
             var parse = root.Parse(args);
             if (parse.Errors.Count > 0)
             {
-                foreach (var e in parse.Errors) Console.Error.WriteLine($"alhpc: {e.Message}");
-                Console.Error.WriteLine("Try 'alhpc --help'.");
+                foreach (var line in UsageErrors.Describe(parse)) Console.Error.WriteLine(line);
+                Console.Error.WriteLine($"Try '{UsageErrors.CommandPath(parse.CommandResult.Command)} --help'.");
                 return ExitCodes.BadInput;
             }
             return parse.Invoke();

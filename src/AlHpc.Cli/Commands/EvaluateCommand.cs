@@ -25,10 +25,10 @@ public static class EvaluateCommand
         var noFigures = new Option<bool>("--no-figures") { Description = "Skip the PNG figures." };
         var noForces = new Option<bool>("--no-forces") { Description = "Energies only (skip force prediction and force metrics)." };
         var maxPoints = new Option<int>("--max-plot-points") { Description = "Points per parity panel beyond which a random subsample is drawn.", DefaultValueFactory = _ => Reporting.Plots.DefaultMaxPoints };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (-1: all cores).", DefaultValueFactory = _ => -1 };
 
         var cmd = new Command("evaluate", "Score a potential on a labelled test set: energy MAE/RMSE (meV/molecule) and force MAE/RMSE (meV/A), overall, by size range and by size; figures as in the paper.");
-        foreach (var o in new Option[] { model, potential, reference, testset, outDir, ranges, noFigures, noForces, maxPoints, threads }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { model, potential, reference, testset, outDir, ranges, noFigures, noForces, maxPoints }) cmd.Options.Add(o);
+        var threads = ThreadsOption.Add(cmd);
         var device = DeviceOption.Add(cmd);
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
@@ -41,12 +41,12 @@ public static class EvaluateCommand
             int mp = pr.GetValue(maxPoints);
             if (mp < 100) throw new UsageException("--max-plot-points must be at least 100");
 
-            IPotential pot = modelPath != null ? new NnPotential(Network.ModelFile.Load(modelPath))
-                : useRef ? TersoffPotential.MlBop : TersoffPotential.Load(potPath!);
+            IPotential pot = useRef ? TersoffPotential.MlBop : PotentialLoader.Load(potPath, modelPath);
             using var dev = DeviceOption.Resolve(pr, device);
-            using var evaluator = BatchEnergyEvaluators.Create(pot, dev, maxDegreeOfParallelism: pr.GetValue(threads));
+            using var evaluator = BatchEnergyEvaluators.Create(pot, dev, maxDegreeOfParallelism: ThreadsOption.MaxDegreeOfParallelism(pr, threads));
             string setPath = pr.GetValue(testset)!;
             var sw = Stopwatch.StartNew();
+            InputKinds.Require(setPath, InputKinds.Expect.TestSet, "--testset");
             var set = TestSetIO.Load(setPath, out var meta);
             double loadSeconds = sw.Elapsed.TotalSeconds;
             for (int c = 0; c < set.ClusterCount; c++)
@@ -65,7 +65,7 @@ public static class EvaluateCommand
                     Forces = !pr.GetValue(noForces),
                     MaxPlotPoints = mp,
                     Ranges = rangeList,
-                    MaxThreads = pr.GetValue(threads),
+                    MaxThreads = ThreadsOption.MaxDegreeOfParallelism(pr, threads),
                     Evaluator = dev.IsOpenCl ? evaluator : null,
                     Progress = progress.Report,
                     ReferenceName = string.IsNullOrEmpty(meta.Reference) ? "reference" : ShortName(meta.Reference),

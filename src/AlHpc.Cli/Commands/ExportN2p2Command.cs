@@ -15,7 +15,7 @@ public static class ExportN2p2Command
         cmd.Options.Add(output);
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
-            var m = ModelFile.Load(pr.GetValue(model)!);
+            var m = PotentialLoader.LoadModel(pr.GetValue(model)!);
             if (N2p2Export.WhyNot(m) is { } why) throw new UsageException($"{pr.GetValue(model)}: cannot export to n2p2: {why}");
             N2p2Export.Export(m, pr.GetValue(output)!);
             Console.Error.WriteLine($"alhpc: wrote input.nn, scaling.data, weights data to {pr.GetValue(output)}");

@@ -15,7 +15,7 @@ public static class LearnCommand
     {
         var cmd = new Command("learn", "Active learning: grow a network potential from one structure (train, sample with the network, label failures with the oracle, repeat). See docs/active-learning.md.");
         var config = new Option<FileInfo?>("--config") { Description = "Run settings (JSON; every key optional, defaults are the paper's). Write the defaults with --print-config." };
-        var outDir = new Option<string>("--out", "-o") { Description = "Run directory to create (must not hold a run already)", DefaultValueFactory = _ => Path.Combine("runs", "default") };
+        var outDir = new Option<string?>("--out", "-o") { Description = "Run directory to create (must not hold a run already); default runs/default, or runs/quick with --quick" };
         var seed = new Option<int?>("--seed") { Description = "Master seed (overrides the configuration's)" };
         var maxIt = new Option<int?>("--max-iterations") { Description = "Iteration limit (overrides the configuration's; with --resume it may raise the limit of a finished run)" };
         var quick = new Option<bool>("--quick") { Description = "Small settings for a quick look: 300 epochs, 1000 cycles per sampler, 200 monitoring clusters, at most 40 iterations" };
@@ -57,8 +57,12 @@ public static class LearnCommand
                 ActiveLearningRun run;
                 if (resumeDir != null)
                 {
-                    if (pr.GetValue(config) != null || pr.GetValue(quick) || pr.GetValue(seed) != null || pr.GetValue(warm) || pr.GetValue(allowExisting))
-                        throw new UsageException("--resume takes the settings from the run directory; only --max-iterations may be given with it");
+                    if (pr.GetValue(config) != null || pr.GetValue(quick) || pr.GetValue(seed) != null || pr.GetValue(warm) || pr.GetValue(allowExisting) || pr.GetValue(outDir) != null || pr.GetValue(printConfig))
+                        throw new UsageException("--resume takes the settings and the directory from the run itself; only --max-iterations may be given with it");
+                    if (!resumeDir.Exists)
+                        throw new UsageException($"--resume {resumeDir}: no such directory");
+                    if (!File.Exists(Path.Combine(resumeDir.FullName, ActiveLearningRun.ConfigFile)) || !File.Exists(Path.Combine(resumeDir.FullName, ActiveLearningRun.StateFile)))
+                        throw new UsageException($"--resume {resumeDir}: not an active-learning run (it has no {ActiveLearningRun.ConfigFile} and {ActiveLearningRun.StateFile}); start a run there with 'alhpc learn --out {resumeDir}'");
                     int? limit = pr.GetValue(maxIt);
                     run = ActiveLearningRun.Open(resumeDir.FullName, Parts, callbacks,
                         limit is { } l ? c => c.Stop.MaxIterations = l : null);
@@ -67,6 +71,7 @@ public static class LearnCommand
                 else
                 {
                     var cfgFile = pr.GetValue(config);
+                    InputKinds.Require(cfgFile?.FullName, InputKinds.Expect.Config, "--config");
                     var cfg = cfgFile != null ? ActiveLearningConfig.Load(cfgFile.FullName) : new ActiveLearningConfig();
                     if (pr.GetValue(quick)) ApplyQuick(cfg, cfgFile?.FullName);
                     if (pr.GetValue(seed) is { } s) cfg.Seed = s;
@@ -75,7 +80,7 @@ public static class LearnCommand
                     cfg.MakePathsAbsolute(cfgFile?.DirectoryName ?? Environment.CurrentDirectory);
                     cfg.Validate(cfgFile?.FullName ?? "command line");
                     if (pr.GetValue(printConfig)) { Console.WriteLine(cfg.ToJson()); return ExitCodes.Success; }
-                    var dir = pr.GetValue(outDir)!;
+                    var dir = DefaultRunDirectory(pr.GetValue(outDir), pr.GetValue(quick));
                     if (File.Exists(Path.Combine(dir, ActiveLearningRun.StateFile)))
                         throw new UsageException($"{dir} already holds an active-learning run; continue it with 'alhpc learn --resume {dir}' or choose another --out");
                     var parts = Parts(cfg);
@@ -127,6 +132,11 @@ public static class LearnCommand
         }
         else Console.Error.WriteLine($"alhpc learn: left Slurm job(s) {ids} running; 'alhpc learn --resume DIR' collects their results");
     }
+
+    /// <summary>The run directory: --out, else runs/quick for --quick (so a quick look never blocks the main job), else runs/default.</summary>
+    public static string DefaultRunDirectory(string? outOption, bool quick) =>
+        outOption ?? Path.Combine("runs", quick ? "quick" : "default");
+
 
     /// <summary>
     /// The --quick settings, for the keys the --config file does not set (an explicit key always wins).

@@ -15,28 +15,27 @@ public static class MinimizeCommand
         var potential = new Option<string?>("--potential", "-p") { Description = "LAMMPS pair_style tersoff file (single element). Default: the built-in ML-BOP." };
         var fmax = new Option<double>("--fmax") { Description = "Force tolerance (eV/A): stop when every bead's force norm is below it.", DefaultValueFactory = _ => 1e-4 };
         var maxSteps = new Option<int>("--max-steps") { Description = "Largest number of FIRE steps per structure.", DefaultValueFactory = _ => 10_000 };
-        var threads = new Option<int>("--threads") { Description = "Worker threads over structures (-1: all cores).", DefaultValueFactory = _ => -1 };
         var output = new Option<string>("--output", "-o") { Description = "Output file (.xyz/.extxyz; .xsf for one structure) with energy= (eV), forces (eV/A), converged=, steps=, fmax=.", Required = true };
         var cmd = new Command("minimize", "Relax structures with FIRE to a force tolerance (eV/A).");
         cmd.Arguments.Add(input);
         cmd.Options.Add(potential);
         cmd.Options.Add(fmax);
         cmd.Options.Add(maxSteps);
-        cmd.Options.Add(threads);
+        var threads = ThreadsOption.Add(cmd, "Structures are relaxed in parallel.");
         cmd.Options.Add(output);
         EnergyCommand.AddModelOptions(cmd, out var model);
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
             string inPath = pr.GetValue(input)!, outPath = pr.GetValue(output)!;
             double tol = pr.GetValue(fmax);
-            int steps = pr.GetValue(maxSteps), nThreads = pr.GetValue(threads);
+            int steps = pr.GetValue(maxSteps), nThreads;
             if (!(tol > 0) || !double.IsFinite(tol)) throw new UsageException("--fmax must be a positive number (eV/A)");
             if (steps < 1) throw new UsageException("--max-steps must be at least 1");
-            if (nThreads == 0 || nThreads < -1) throw new UsageException("--threads must be -1 (all cores) or a positive number");
+            nThreads = ThreadsOption.MaxDegreeOfParallelism(pr, threads);
             StructureFile.FormatOf(outPath);
             OutputPaths.NotAnInput(outPath, inPath, pr.GetValue(potential), model is null ? null : pr.GetValue(model));
             var pot = PotentialLoader.Load(pr.GetValue(potential), model is null ? null : pr.GetValue(model));
-            var clusters = StructureFile.Read(inPath, OutputPaths.ElementOf(pot)).ToList();
+            var clusters = PotentialLoader.LoadStructures(inPath, element: OutputPaths.ElementOf(pot));
             OutputPaths.FitsFormat(outPath, clusters.Count);
             var results = new MinimizationResult[clusters.Count];
             using (var progress = new ConsoleProgress("minimize", clusters.Count, "structures"))

@@ -21,21 +21,22 @@ public static class SampleCommand
         method.AcceptOnlyFromAmong("metropolis", "nested");
         var size = new Option<int?>("--size", "-n") { Description = "Start from a random connected cluster of N beads (bonds 2.7 A, no pair closer than 2.2 A), built from the seed" };
         var start = new Option<string?>("--start") { Description = "Start from the first structure of this file (.xyz/.extxyz/.xsf)" };
-        var temperature = new Option<double>("--temperature", "-T") { Description = "Temperature (K), Metropolis only", DefaultValueFactory = _ => 300.0 };
+        var temperature = new Option<double?>("--temperature", "-T") { Description = "Temperature (K), Metropolis only (default 300); an error with nested" };
         var cycles = new Option<int>("--cycles", "-c") { Description = "Cycles (a cycle is N trial single-bead moves for N beads)", DefaultValueFactory = _ => 5000 };
-        var equilibration = new Option<int?>("--equilibration") { Description = "Metropolis: first cycles in which the step is tuned to ~50 % acceptance (default: cycles/10); no frames from them" };
+        var equilibration = new Option<int?>("--equilibration") { Description = "Metropolis only: first cycles in which the step is tuned to ~50 % acceptance (default: cycles/10); no frames from them" };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Random seed: the same seed gives the same trajectory bit for bit", DefaultValueFactory = _ => 1UL };
         var every = new Option<int>("--every", "-k") { Description = "Write a frame every K cycles (0: only the final structure)", DefaultValueFactory = _ => 50 };
         var maxStep = new Option<double>("--max-step") { Description = "Initial maximum displacement per coordinate (A)", DefaultValueFactory = _ => 0.3 };
-        var criterion = new Option<double>("--criterion") { Description = "Stillinger cluster criterion distance (A)", DefaultValueFactory = _ => 4.0 };
-        var minDistance = new Option<double>("--min-distance") { Description = "Reject moves bringing two beads closer than this (A); 0 disables", DefaultValueFactory = _ => 1.0 };
-        var adjust = new Option<int>("--adjust-frequency") { Description = "Nested: cycles between ceiling updates (ceiling drops to the median of visited energies)", DefaultValueFactory = _ => 100 };
-        var ceiling = new Option<double?>("--ceiling") { Description = "Nested: initial ceiling (eV per bead); default +infinity" };
+        var criterion = new Option<double>("--criterion") { Description = "Stillinger cluster criterion distance (A)", DefaultValueFactory = _ => McDefaults.CriterionDistance };
+        var minDistance = new Option<double>("--min-distance") { Description = "Hard core: reject moves bringing two beads closer than this (A; the default is shared by all samplers, see docs/montecarlo.md); 0 disables", DefaultValueFactory = _ => McDefaults.HardCoreDistance };
+        var adjust = new Option<int?>("--adjust-frequency") { Description = "Nested only: cycles between ceiling updates (ceiling drops to the median of visited energies); default 100" };
+        var ceiling = new Option<double?>("--ceiling") { Description = "Nested only: initial ceiling (eV per bead); default +infinity" };
         var potential = new Option<string?>("--potential", "-p") { Description = "LAMMPS pair_style tersoff file (single element); default: the embedded ML-BOP" };
+        var model = new Option<string?>("--model", "-m") { Description = "Sample with a trained network model (alhpc JSON model from train or learn) instead of a Tersoff potential" };
         var relax = new Option<bool>("--relax") { Description = "FIRE-minimize the start structure (max force 1e-3 eV/A, at most 10000 steps) before sampling" };
         var output = new Option<string>("--output", "-o") { Description = "Output trajectory (.xyz/.extxyz)", Required = true };
         cmd.Arguments.Add(method);
-        foreach (var o in new Option[] { size, start, temperature, cycles, equilibration, seed, every, maxStep, criterion, minDistance, adjust, ceiling, potential, relax, output })
+        foreach (var o in new Option[] { size, start, temperature, cycles, equilibration, seed, every, maxStep, criterion, minDistance, adjust, ceiling, potential, model, relax, output })
             cmd.Options.Add(o);
 
         cmd.SetAction(pr => ExitCodes.Guard(() =>
@@ -51,12 +52,17 @@ public static class SampleCommand
             int c = pr.GetValue(cycles), k = pr.GetValue(every);
             if (c < 0) throw new UsageException("--cycles must be >= 0");
             if (k < 0) throw new UsageException("--every must be >= 0");
+            // An option of the other method is an error, never silently ignored.
+            var notForThisMethod = m == "metropolis" ? new Option[] { adjust, ceiling } : new Option[] { temperature, equilibration };
+            foreach (var o in notForThisMethod)
+                if (pr.GetResult(o) is { Implicit: false })
+                    throw new UsageException($"{o.Name} does not apply to {m} sampling (it is a {(m == "metropolis" ? "nested" : "metropolis")} option)");
 
-            IPotential pot = pr.GetValue(potential) is { } pf ? TersoffPotential.Load(pf) : TersoffPotential.MlBop;
+            IPotential pot = PotentialLoader.Load(pr.GetValue(potential), pr.GetValue(model));
             double[] positions;
             if (startFile != null)
             {
-                var first = StructureFile.Read(startFile).FirstOrDefault()
+                var first = PotentialLoader.LoadStructures(startFile, "--start").FirstOrDefault()
                     ?? throw new InputFormatException(startFile, 0, "no structure in the file");
                 positions = first.Positions;
             }
@@ -78,7 +84,7 @@ public static class SampleCommand
                 {
                     var sampler = new MetropolisSampler(new MetropolisSettings
                     {
-                        TemperatureK = pr.GetValue(temperature), Cycles = c, EquilibrationCycles = pr.GetValue(equilibration),
+                        TemperatureK = pr.GetValue(temperature) ?? 300.0, Cycles = c, EquilibrationCycles = pr.GetValue(equilibration),
                         Seed = s, TrajectoryEvery = k, MaxStep = pr.GetValue(maxStep), CriterionDistance = pr.GetValue(criterion),
                         MinPairDistance = pr.GetValue(minDistance),
                     });
@@ -88,14 +94,22 @@ public static class SampleCommand
                 {
                     var sampler = new NestedSampler(new NestedSettings
                     {
-                        Cycles = c, AdjustFrequency = pr.GetValue(adjust), InitialCeilingPerBead = pr.GetValue(ceiling) ?? double.PositiveInfinity,
+                        Cycles = c, AdjustFrequency = pr.GetValue(adjust) ?? 100, InitialCeilingPerBead = pr.GetValue(ceiling) ?? double.PositiveInfinity,
                         Seed = s, TrajectoryEvery = k, MaxStep = pr.GetValue(maxStep), CriterionDistance = pr.GetValue(criterion),
                         MinPairDistance = pr.GetValue(minDistance),
                     });
                     run = (frame, prog, ct) => sampler.Run(backend, positions, frame, prog, ct);
                 }
             }
-            catch (ArgumentOutOfRangeException e) { throw new UsageException($"bad option value: {e.Message}"); }
+            catch (ArgumentException e)
+            {
+                throw OptionNames.Translate(e, new Dictionary<string, Option>
+                {
+                    ["TemperatureK"] = temperature, ["cycles"] = cycles, ["Cycles"] = cycles, ["EquilibrationCycles"] = equilibration,
+                    ["TrajectoryEvery"] = every, ["MaxStep"] = maxStep, ["CriterionDistance"] = criterion, ["MinPairDistance"] = minDistance,
+                    ["AdjustFrequency"] = adjust, ["InitialCeilingPerBead"] = ceiling, ["minDistance"] = minDistance, ["distance"] = criterion,
+                });
+            }
 
             using var writer = new ExtXyzWriter(outPath);
             using var signals = new SignalCancellation();

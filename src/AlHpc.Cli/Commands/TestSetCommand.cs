@@ -22,12 +22,13 @@ public static class TestSetCommand
         var temps = new Option<string?>("--temperatures") { Description = $"Metropolis temperature range MIN-MAX in K (default {d.MinTemperatureK}-{d.MaxTemperatureK})." };
         var nested = new Option<double?>("--nested-fraction") { Description = $"Fraction of chains that are nested-sampling walkers (default {d.NestedFraction})." };
         var recipe = new Option<string?>("--recipe") { Description = "Recipe as key=value pairs (the form stored in a set's 'recipe' attribute, e.g. \"snapshots_per_chain=10 cycles_between_snapshots=5 start=mixed\"); explicit options win." };
-        var potential = new Option<string?>("--potential") { Description = "Label with this Tersoff parameter file instead of the built-in ML-BOP." };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (-1: all cores).", DefaultValueFactory = _ => -1 };
+        var potential = new Option<string?>("--potential") { Description = "Sample and label with this Tersoff parameter file instead of the built-in ML-BOP." };
+        var model = new Option<string?>("--model", "-m") { Description = "Sample and label with a trained network model (alhpc JSON model) instead of the built-in ML-BOP." };
         var description = new Option<string?>("--description") { Description = "Free text stored in the file." };
 
         var cmd = new Command("testset", "Generate a labelled test set: Monte Carlo snapshots of clusters with the reference model (Metropolis over a temperature range + nested sampling), with reference energies (eV) and forces (eV/A).");
-        foreach (var o in new Option[] { output, count, sizes, seed, temps, nested, recipe, potential, threads, description }) cmd.Options.Add(o);
+        foreach (var o in new Option[] { output, count, sizes, seed, temps, nested, recipe, potential, model, description }) cmd.Options.Add(o);
+        var threads = ThreadsOption.Add(cmd, "The set does not depend on it.");
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
             TestSetRecipe r;
@@ -49,16 +50,19 @@ public static class TestSetCommand
                 throw new UsageException(string.Create(CultureInfo.InvariantCulture,
                     $"--count {r.Count:N0} clusters of {r.MinSize}-{r.MaxSize} molecules need about {bytes / 1e9:G3} GB of memory, this machine has {avail / 1e9:G3} GB; generate the set in parts (other --seed values) or with fewer clusters"));
             string outPath = pr.GetValue(output)!;
-            if (!TestSetFile.IsNativePath(outPath) && IO.StructureFile.FormatOf(outPath) != IO.StructureFile.Format.ExtXyz)
-                throw new UsageException("--output must end in .h5/.hdf5 or .xyz/.extxyz");
-            IPotential reference = pr.GetValue(potential) is { } pp ? TersoffPotential.Load(pp) : TersoffPotential.MlBop;
+            if (!TestSetFile.IsNativePath(outPath) && Path.GetExtension(outPath).ToLowerInvariant() is not (".xyz" or ".extxyz"))
+                throw new UsageException($"--output {outPath}: a test set is written as .h5/.hdf5 (HDF5, recommended) or .xyz/.extxyz (extended XYZ); the extension decides");
+            IPotential reference = PotentialLoader.Load(pr.GetValue(potential), pr.GetValue(model));
             ulong masterSeed = pr.GetValue(seed);
             Console.Error.WriteLine($"alhpc testset: {r.Count:N0} clusters of {r.MinSize}-{r.MaxSize} molecules, {r.ChainCount:N0} chains, {reference.Name}, seed {masterSeed}");
             Console.Error.WriteLine($"  recipe: {r.ToText()}");
+            if (TestSetGenerator.UnequalCountsNote(r, TestSetGenerator.Plan(r, masterSeed)) is { } note)
+                Console.Error.WriteLine($"alhpc testset: note: {note}");
 
             GeneratedTestSet g;
-            using (var progress = new ConsoleProgress("testset", r.Count, "clusters"))
-                g = TestSetGenerator.Generate(reference, r, masterSeed, progress.Report, pr.GetValue(threads));
+            long molecules = TestSetGenerator.Plan(r, masterSeed).Sum(ch => (long)ch.Snapshots * ch.Size);
+            using (var progress = new ConsoleProgress("testset", molecules, "molecules"))
+                g = TestSetGenerator.Generate(reference, r, masterSeed, progress.Report, ThreadsOption.MaxDegreeOfParallelism(pr, threads));
 
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var meta = new TestSetMetadata

@@ -17,13 +17,17 @@ public static class TrainCommand
 {
     public static Command Create()
     {
+        // The defaults are one generation of `alhpc learn` (ActiveLearningConfig's training and selection settings).
+        var gen = new AlHpc.ActiveLearning.ActiveLearningConfig();
+        var t = gen.Training;
+        double defaultCap = t.SelectionErrorCapMeV ?? 10 * gen.Selection.ToleranceMeV;
         var data = new Option<string>("--data", "-d") { Description = "Training structures with reference energies: extended XYZ (energy= per frame) or aenet XSF.", Required = true };
         var setup = new Option<string?>("--setup") { Description = "Descriptor setup (aenet .stp). Default: the built-in 26-function Water setup, or the --init model's setup." };
-        var epochs = new Option<int>("--epochs") { Description = "Epochs (passes over the training structures).", DefaultValueFactory = _ => 2000 };
-        var batch = new Option<int>("--batch") { Description = "Structures per Levenberg-Marquardt step; 0 = full batch.", DefaultValueFactory = _ => 32 };
-        var smallBatch = new Option<int>("--small-batch") { Description = "Batch size while the training split is smaller than --batch (paper: 1); 0 = full batch.", DefaultValueFactory = _ => 1 };
-        var mu = new Option<double>("--mu") { Description = "Initial damping (aenet's learnrate).", DefaultValueFactory = _ => 0.1 };
-        var holdout = new Option<double>("--holdout") { Description = "Fraction of structures held out to select the best network.", DefaultValueFactory = _ => 0.1 };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs (passes over the training structures).", DefaultValueFactory = _ => t.Epochs };
+        var batch = new Option<int>("--batch") { Description = "Structures per Levenberg-Marquardt step; 0 = full batch (as learn; the paper's aenet setting is 32).", DefaultValueFactory = _ => t.BatchSize };
+        var smallBatch = new Option<int>("--small-batch") { Description = "Batch size while the training split is smaller than --batch (paper: 1); 0 = full batch.", DefaultValueFactory = _ => t.SmallPoolBatchSize };
+        var mu = new Option<double>("--mu") { Description = "Initial damping (aenet's learnrate).", DefaultValueFactory = _ => t.Mu };
+        var holdout = new Option<double>("--holdout") { Description = "Fraction of structures held out to select the best network.", DefaultValueFactory = _ => t.HoldoutFraction };
         var forcesWeight = new Option<double>("--forces-weight")
         {
             Description = "Weight of force residuals (0 = energies only, as the paper). W > 0 also fits forces: 3N rows per structure, " +
@@ -33,19 +37,25 @@ public static class TrainCommand
         };
         var seed = new Option<int>("--seed") { Description = "Seed of the held-out split, initial weights and batch order.", DefaultValueFactory = _ => 1 };
         var init = new Option<string?>("--init") { Description = "Warm start from this model file (its network, scaling and descriptor setup are kept)." };
-        var earlyStop = new Option<int>("--early-stop") { Description = "Stop after this many epochs without a better held-out error (0 = off).", DefaultValueFactory = _ => 0 };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (0 = all cores); results do not depend on it.", DefaultValueFactory = _ => 0 };
+        var earlyStop = new Option<int>("--early-stop") { Description = "Stop after this many epochs without a better held-out error (0 = off).", DefaultValueFactory = _ => t.EarlyStopEpochs };
+        var cap = new Option<double>("--selection-cap") { Description = "Best-epoch selection: each held-out structure's error counts at most this much (meV/molecule); 0 = plain held-out MAE (aenet).", DefaultValueFactory = _ => defaultCap };
+        var hidden = new Option<string>("--hidden") { Description = $"Hidden layers, nodes per layer, comma-separated (e.g. 20,20,20).", DefaultValueFactory = _ => string.Join(',', t.HiddenLayers) };
+        var activation = new Option<string>("--activation") { Description = $"Activation of the hidden layers (aenet's set): {NetworkSettingsText.Activations}; the output layer is linear.", DefaultValueFactory = _ => t.Activation };
         var isolated = new Option<double>("--isolated-energy") { Description = "Energy of an isolated molecule (eV), anchored exactly (0 for ML-BOP).", DefaultValueFactory = _ => 0.0 };
         var noAnchor = new Option<bool>("--no-anchor") { Description = "Do not anchor the isolated-molecule energy (the monomer gets whatever the network says)." };
         var output = new Option<string>("--output", "-o") { Description = "Model file to write (JSON, see docs/model-file.md).", Required = true };
         var curve = new Option<string?>("--curve") { Description = "Write the learning curve (epoch, train/held-out MAE meV/molecule, mu, seconds, steps; force MAE meV/A with --forces-weight > 0) as CSV." };
         var cmd = new Command("train", "Train the network on reference energies (optionally also forces) with Levenberg-Marquardt; keeps the network with the best held-out energy error.");
-        foreach (var o in new Option[] { data, setup, epochs, batch, smallBatch, mu, holdout, forcesWeight, seed, init, earlyStop, threads, isolated, noAnchor, output, curve })
+        foreach (var o in new Option[] { data, setup, epochs, batch, smallBatch, mu, holdout, forcesWeight, seed, init, earlyStop, cap, hidden, activation, isolated, noAnchor, output, curve })
             cmd.Options.Add(o);
+        var threads = ThreadsOption.Add(cmd, "Results do not depend on it.");
         var device = DeviceOption.Add(cmd);
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
-            var options = new TrainerOptions
+            TrainerOptions options;
+            try
+            {
+            options = new TrainerOptions
             {
                 Epochs = pr.GetValue(epochs),
                 BatchSize = pr.GetValue(batch),
@@ -55,17 +65,25 @@ public static class TrainCommand
                 ForcesWeight = pr.GetValue(forcesWeight),
                 Seed = pr.GetValue(seed),
                 EarlyStopEpochs = pr.GetValue(earlyStop),
-                Threads = pr.GetValue(threads),
+                SelectionErrorCapMeV = pr.GetValue(cap) is > 0 and var c ? c : double.PositiveInfinity,
+                HiddenLayers = NetworkSettingsText.ParseHidden(pr.GetValue(hidden)!, "--hidden"),
+                HiddenActivation = NetworkSettingsText.ParseActivation(pr.GetValue(activation)!, "--activation"),
+                Threads = ThreadsOption.Count(pr, threads),
                 IsolatedAtomEnergy = pr.GetValue(isolated),
                 AnchorIsolatedAtom = !pr.GetValue(noAnchor),
             };
-            try { options.Validate(); }
+                options.Validate();
+            }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
             bool withForces = options.ForcesWeight > 0;
 
             string dataPath = pr.GetValue(data)!, outPath = pr.GetValue(output)!;
             OutputPaths.NotAnInput(outPath, dataPath, pr.GetValue(init), pr.GetValue(setup));
-            NnModel? start = pr.GetValue(init) is { } initPath ? ModelFile.Load(initPath) : null;
+            NnModel? start = pr.GetValue(init) is { } initPath ? PotentialLoader.LoadModel(initPath, "--init") : null;
+            if (start != null)
+                foreach (var o in new Option[] { hidden, activation })
+                    if (pr.GetResult(o) is { Implicit: false })
+                        throw new UsageException($"{o.Name} does not apply with --init: training continues the --init model's network");
             DescriptorSetup descriptorSetup;
             if (pr.GetValue(setup) is { } setupPath)
             {
@@ -75,7 +93,7 @@ public static class TrainCommand
             }
             else descriptorSetup = start?.Setup ?? DefaultSetups.Water26;
 
-            var clusters = StructureFile.Read(dataPath).ToList();
+            var clusters = PotentialLoader.LoadStructures(dataPath, "--data");
             if (clusters.Count == 0) throw new InputFormatException(dataPath, 0, "no structures to train on");
             for (int i = 0; i < clusters.Count; i++)
             {

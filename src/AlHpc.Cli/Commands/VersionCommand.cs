@@ -9,7 +9,7 @@ public static class VersionCommand
         var cmd = new Command("version", "Print the AlHpc version.");
         cmd.SetAction(_ => ExitCodes.Guard(() =>
         {
-            Console.WriteLine($"alhpc {typeof(AlHpc.Units).Assembly.GetName().Version}");
+            Console.WriteLine(AlHpc.ProgramInfo.NameAndVersion);
             return ExitCodes.Success;
         }));
         return cmd;

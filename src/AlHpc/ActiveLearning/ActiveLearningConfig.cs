@@ -64,14 +64,7 @@ public sealed class ActiveLearningConfig
         if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
         ActiveLearningConfig? c;
         try { c = JsonSerializer.Deserialize<ActiveLearningConfig>(File.ReadAllText(path), JsonOptions); }
-        catch (JsonException e)
-        {
-            int line = e.LineNumber is { } l ? (int)l + 1 : 0;
-            var what = e.Message;
-            int cut = what.IndexOf(" Path:", StringComparison.Ordinal);
-            if (cut > 0) what = what[..cut];
-            throw new InputFormatException(path, line, $"{what}{(e.Path is { Length: > 0 } p ? $" (at {p})" : "")}", e);
-        }
+        catch (JsonException e) { throw ConfigErrors.Describe(path, e, typeof(ActiveLearningConfig)); }
         if (c is null) throw new InputFormatException(path, 0, "the file holds no configuration (null)");
         c.Validate(path);
         return c;
@@ -130,6 +123,8 @@ public sealed class ActiveLearningConfig
         Check(Training.MinEpochs >= 1, "training.minEpochs must be >= 1");
         Check(Training.EpochsPerStructure >= 0, "training.epochsPerStructure must be >= 0");
         Check(Training.EarlyStopEpochs >= 0, "training.earlyStopEpochs must be >= 0 (0: off)");
+        Check(Training.HiddenLayers is { Length: >= 1 } h && h.All(n => n >= 1), "training.hiddenLayers must list at least one layer, each with >= 1 node (e.g. [10, 10])");
+        Check(Network.ActivationFunctions.TryParse(Training.Activation ?? "", out _), $"training.activation must be one of {Network.NetworkSettingsText.Activations} (not \"{Training.Activation}\")");
         Check(Training.SelectionErrorCapMeV is null or >= 0, "training.selectionErrorCapMeV must be >= 0 (0: plain MAE; null: 10 x selection.toleranceMeV)");
 
         foreach (var (name, cycles, frames) in new[] { ("metropolis", Sampling.Metropolis.Cycles, Sampling.Metropolis.Frames), ("nested", Sampling.Nested.Cycles, Sampling.Nested.Frames) })
@@ -305,6 +300,12 @@ public sealed class TrainingSettings
 
     /// <summary>Descriptor setup file (null: the default 26-function Water setup).</summary>
     public string? SetupFile { get; set; }
+
+    /// <summary>Nodes of each hidden layer (paper: two layers of 10).</summary>
+    public int[] HiddenLayers { get; set; } = [10, 10];
+
+    /// <summary>Activation of the hidden layers, one of aenet's: linear, tanh, sigmoid, twist (paper), mtanh. The output layer is linear.</summary>
+    public string Activation { get; set; } = "twist";
 }
 
 public sealed class MetropolisSamplingSettings
@@ -346,7 +347,7 @@ public sealed class SamplingSettings
     /// Hard core (A): trial moves bringing two molecules closer than this are rejected (guard against a
     /// young network that predicts an ever lower energy as molecules overlap). ML-BOP's dimer minimum is 2.71 A.
     /// </summary>
-    public double MinDistance { get; set; } = 2.0;
+    public double MinDistance { get; set; } = MonteCarlo.McDefaults.HardCoreDistance;
 
     /// <summary>
     /// Energy floor margin (eV/molecule): moves to an energy per molecule below (lowest pool energy per

@@ -513,6 +513,8 @@ public sealed class ActiveLearningRun : IDisposable
                 { } cap => cap,
             },
             SetupFile = t.SetupFile,
+            HiddenLayers = t.HiddenLayers,
+            Activation = t.Activation,
         };
         if (t.EpochsPerStructure > 0)
             s.Epochs = (int)Math.Clamp(Math.Ceiling(t.EpochsPerStructure * _pool.Count), Math.Min(t.MinEpochs, t.Epochs), t.Epochs);

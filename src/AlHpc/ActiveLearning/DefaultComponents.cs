@@ -132,6 +132,8 @@ public static class DefaultComponents
                 EarlyStopEpochs = settings.EarlyStopEpochs,
                 SelectionErrorCapMeV = settings.SelectionErrorCapMeV is > 0 and { } cap ? cap : double.PositiveInfinity,
                 Seed = seed,
+                HiddenLayers = settings.HiddenLayers,
+                HiddenActivation = NetworkSettingsText.ParseActivation(settings.Activation, "training.activation"),
             };
             var init = (warmStart as NnLearnedModel)?.Model;
             if (init != null)
@@ -241,7 +243,7 @@ public static class DefaultComponents
             mae = 1000 * mae / Math.Max(1, referenceEvPerMolecule.Count);
             var panel = new ParityPanel("Final model on the pool (cf. paper Fig. 2b)", "reference energy (eV/molecule)", "network energy (eV/molecule)",
                 [new PointSeries($"pool ({referenceEvPerMolecule.Count} structures)", referenceEvPerMolecule.ToArray(), predictedEvPerMolecule.ToArray())],
-                string.Create(CultureInfo.InvariantCulture, $"MAE {mae:F3} meV/molecule"));
+                string.Create(CultureInfo.InvariantCulture, $"MAE {mae:F3} meV/molecule"), ClipToBulk: true);
             Plots.Parity(path, panel);
         }
     }

@@ -27,9 +27,12 @@ public static class MetricsReport
             sb.AppendLine(string.Create(Inv, $"{label,-10} {g.Clusters,9} {F(g.Energy.Mae),9} {F(g.Energy.Rmse),9} {F(g.Energy.Max),9} {F(g.Force.Mae),9} {F(g.Force.Rmse),9} {F(g.Force.Max),9}"));
         Row("all", m.Overall);
         foreach (var r in m.Ranges) Row(r.Label, r);
-        if (m.Monomers is { } mono) Row("1 (mono)", mono);
+        if (m.Monomers is { } mono) Row(MonomerRow, mono); // one word: the table splits on whitespace
         return sb.ToString();
     }
+
+    /// <summary>Label of the monomer row of the table (one token, so the columns split on whitespace).</summary>
+    public const string MonomerRow = "monomers";
 
     private static string F(double v) => double.IsNaN(v) ? "-" : v != 0 && Math.Abs(v) < 5e-4 ? v.ToString("0.0E+0", Inv) : v.ToString(v >= 1e5 ? "0.###E+0" : "0.000", Inv);
     private static string C(double v) => FiniteOutput.Optional(v, "a metric");
@@ -64,7 +67,13 @@ public static class MetricsReport
         if (context != null)
         {
             j.WriteStartObject("context");
-            foreach (var kv in context) j.WriteString(kv.Key, kv.Value);
+            foreach (var kv in context)
+            {
+                // numbers as JSON numbers (counts, seconds, threads), everything else as text
+                if (long.TryParse(kv.Value, NumberStyles.AllowLeadingSign, Inv, out long l)) j.WriteNumber(kv.Key, l);
+                else if (double.TryParse(kv.Value, NumberStyles.Float, Inv, out double d) && double.IsFinite(d)) j.WriteNumber(kv.Key, d);
+                else j.WriteString(kv.Key, kv.Value);
+            }
             j.WriteEndObject();
         }
         j.WriteBoolean("has_forces", m.HasForces);

@@ -43,7 +43,7 @@ public abstract record McSettings
     /// <summary>Hard-core overlap distance (A): moves bringing two beads closer are rejected (0: off). A guard
     /// for poor networks whose energy may fall without bound as beads merge (and which a falling nested
     /// ceiling would otherwise chase).</summary>
-    public double MinPairDistance { get; init; } = 1.0;
+    public double MinPairDistance { get; init; } = McDefaults.HardCoreDistance;
     /// <summary>Every this many cycles the backend is reset (full recompute) to stop round-off drift of the
     /// incremental energy (0: never).</summary>
     public int ResyncEvery { get; init; } = 100;

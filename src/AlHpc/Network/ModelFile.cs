@@ -28,7 +28,7 @@ public static class ModelFile
         public const string ProgramVersion = "programVersion";
     }
 
-    public static string ProgramVersion => typeof(ModelFile).Assembly.GetName().Version?.ToString() ?? "unknown";
+    public static string ProgramVersion => ProgramInfo.Version;
 
     public static void Save(string path, NnModel model) =>
         AtomicFile.Write(path, s => Write(s, model));

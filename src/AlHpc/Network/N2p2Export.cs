@@ -16,7 +16,9 @@ namespace AlHpc.Network;
 /// <item>Energy scaling -> n2p2 normalisation: mean_energy = EnergyShift (eV per atom), conv_energy = EnergyScale,
 /// conv_length = 1: n2p2 then gives E = sum_i NN_i / conv_energy + N mean_energy, ours exactly.</item>
 /// <item>Weights: n2p2's order per layer (for each previous node j, for each node k: w_kj; then the biases).</item>
-/// <item>Activations: linear "l", tanh "t", sigmoid "s". aenet's mtanh and twist have no n2p2 equivalent: refused.</item>
+/// <item>Activations: linear "l", tanh "t", sigmoid "s"; aenet's mtanh, a tanh(b x) with a = 1.7159 and b = 2/3,
+/// is written as "t" with the layer's weights and bias times b and the next layer's weights times a (exact).
+/// twist (mtanh + 0.1 x) is a sum of two activations in one node, which n2p2 cannot express: refused.</item>
 /// </list>
 /// Limits: scaling.data's Gmin/Gmax are only used by n2p2 for extrapolation warnings; when the model has no
 /// DescriptorMin/Max they are written as mean -/+ 5 std (stated in a comment). Element symbol and
@@ -28,8 +30,9 @@ public static class N2p2Export
     public static string? WhyNot(NnModel model)
     {
         foreach (var a in model.Network.Activations)
-            if (ToN2p2(a) == null)
-                return $"n2p2 has no '{a.ToAenetName()}' activation (it offers linear, tanh, sigmoid, ...); retrain with tanh or sigmoid hidden layers to export";
+            if (ToN2p2(a) == null && a != Activation.MTanh)
+                return $"n2p2 has no '{a.ToAenetName()}' activation and it cannot be rewritten as one (it offers linear, tanh, sigmoid, ...); "
+                       + "export to aenet instead (alhpc export-aenet), or train with --activation tanh, sigmoid or mtanh (learn: training.activation)";
         if (model.Network.Activations[^1] != Activation.Linear)
             return "the output layer must be linear for n2p2";
         return null;
@@ -49,6 +52,31 @@ public static class N2p2Export
         AtomicFile.WriteText(Path.Combine(directory, $"weights.{z:000}.data"), w => w.Write(weights));
     }
 
+    /// <summary>
+    /// The network as n2p2 evaluates it: each mtanh layer (a tanh(b x)) becomes a tanh layer with its weights
+    /// and bias times b, and the next layer's weights (not its bias) times a. Same function, exactly.
+    /// </summary>
+    public static NeuralNetwork N2p2Network(NeuralNetwork net)
+    {
+        const double a = 1.7159, b = 2.0 / 3.0;
+        var w = (double[])net.Weights.Clone();
+        var acts = (Activation[])net.Activations.Clone();
+        for (int l = 1; l < net.LayerCount; l++)
+        {
+            if (acts[l - 1] != Activation.MTanh) continue;
+            int nin = net.LayerSizes[l - 1], nout = net.LayerSizes[l], off = net.WeightOffset(l);
+            for (int i = 0; i < nout * (nin + 1); i++) w[off + i] *= b;
+            if (l + 1 < net.LayerCount)
+            {
+                int nnext = net.LayerSizes[l + 1], offNext = net.WeightOffset(l + 1);
+                for (int k = 0; k < nnext; k++)
+                    for (int j = 0; j < nout; j++) w[offNext + k * (nout + 1) + j] *= a;
+            }
+            acts[l - 1] = Activation.Tanh;
+        }
+        return new NeuralNetwork(net.LayerSizes, acts, w);
+    }
+
     public static string? ToN2p2(Activation a) => a switch
     {
         Activation.Linear => "l",
@@ -63,7 +91,7 @@ public static class N2p2Export
     public static string InputNn(NnModel model)
     {
         var sb = new StringBuilder();
-        var net = model.Network;
+        var net = N2p2Network(model.Network);
         string el = model.Setup.Element;
         sb.Append("# n2p2 input.nn written by AlHpc (alhpc export-n2p2). Units: eV, Angstrom.\n");
         foreach (var kv in model.Provenance) sb.Append("# provenance ").Append(kv.Key).Append(": ").Append(kv.Value.Replace('\n', ' ')).Append('\n');
@@ -113,7 +141,7 @@ public static class N2p2Export
     public static string WeightsData(NnModel model)
     {
         var sb = new StringBuilder();
-        var net = model.Network;
+        var net = N2p2Network(model.Network);
         sb.Append("# n2p2 weights written by AlHpc: value, a (weight) or b (bias), index, layer/node indices\n");
         int count = 0;
         for (int l = 1; l < net.LayerCount; l++)

@@ -13,6 +13,9 @@ public static class EvaluationFigures
     public const string MaeBySizeFile = "mae-vs-size.png";
     public const string ForceParityFile = "force-parity.png";
 
+    /// <summary>Size of the MAE-against-size figure: one panel of this height per quantity, plus the counts.</summary>
+    public const int MaeBySizeWidth = 900, MaeBySizePanelHeight = 380;
+
     /// <summary>Writes the figures into <paramref name="dir"/>; returns the paths written.</summary>
     public static IReadOnlyList<string> Write(string dir, ClusterBatch reference, BatchPrediction prediction, EvaluationMetrics metrics,
         string modelName, string referenceName = "reference", int maxPoints = Plots.DefaultMaxPoints)
@@ -42,21 +45,22 @@ public static class EvaluationFigures
         Plots.ParityPanels(ePath, ePanels, maxPoints);
         written.Add(ePath);
 
-        // MAE against cluster size (energy left axis, force right axis).
+        // MAE against cluster size: energy and force in panels of their own (no twin axes), then the clusters
+        // behind each point, so a noisy size with few clusters is seen as such.
         var sizes = metrics.BySize.Select(g => (double)g.MinSize).ToArray();
         var eMae = metrics.BySize.Select(g => g.Energy.Mae).ToArray();
+        var counts = metrics.BySize.Select(g => (double)g.Clusters).ToArray();
         var mPath = Path.Combine(dir, MaeBySizeFile);
+        var panels = new List<ScottPlot.Plot>
+        {
+            Plots.LinePanel($"{modelName}: energy error against cluster size", "cluster size (molecules)", "energy MAE (meV/molecule)",
+                [new LineSeries("energy MAE", sizes, eMae)]),
+        };
         if (metrics.HasForces)
-        {
-            var fMae = metrics.BySize.Select(g => g.Force.Mae).ToArray();
-            Plots.Lines(mPath, $"{modelName}: error against cluster size", "cluster size (molecules)", "energy MAE (meV/molecule)",
-                [new LineSeries("energy MAE (left axis)", sizes, eMae)], "force MAE (meV/Å)", [new LineSeries("force MAE (right axis)", sizes, fMae)]);
-        }
-        else
-        {
-            Plots.Lines(mPath, $"{modelName}: error against cluster size", "cluster size (molecules)", "energy MAE (meV/molecule)",
-                [new LineSeries("energy MAE", sizes, eMae)]);
-        }
+            panels.Add(Plots.LinePanel("force error against cluster size", "cluster size (molecules)", "force MAE (meV/Å)",
+                [new LineSeries("force MAE", sizes, metrics.BySize.Select(g => g.Force.Mae).ToArray(), ColorHex: "#d62728")]));
+        panels.Add(Plots.BarPanel($"clusters per size ({counts.DefaultIfEmpty(0).Min():N0}-{counts.DefaultIfEmpty(0).Max():N0})", "cluster size (molecules)", "clusters", sizes, counts));
+        Plots.Stacked(mPath, panels, MaeBySizeWidth, MaeBySizePanelHeight);
         written.Add(mPath);
 
         // Force parity: every Cartesian component (eV/A), one panel per size range.

@@ -16,7 +16,10 @@ public sealed record PointSeries(string Label, double[] X, double[] Y, string? C
 public sealed record LineSeries(string Label, double[] X, double[] Y, bool Markers = true, string? ColorHex = null);
 
 /// <summary>One panel of a parity figure.</summary>
-public sealed record ParityPanel(string Title, string XLabel, string YLabel, IReadOnlyList<PointSeries> Series, string? Note = null);
+/// <remarks><see cref="ClipToBulk"/>: the axes span the bulk of the points (see <see cref="Plots.BulkRange"/>); points
+/// outside are drawn on the edge as red triangles and counted in the legend, so a few far outliers cannot squeeze
+/// the rest into a smear.</remarks>
+public sealed record ParityPanel(string Title, string XLabel, string YLabel, IReadOnlyList<PointSeries> Series, string? Note = null, bool ClipToBulk = false);
 
 /// <summary>
 /// Headless PNG figures (ScottPlot 5, SkiaSharp 3): parity plots, multi-panel parity figures and line
@@ -136,7 +139,7 @@ public static partial class Plots
         }
         if (logY) plt.Axes.Left.TickGenerator = LogTicks();
         if (note != null) plt.Add.Annotation(note, Alignment.LowerLeft);
-        plt.ShowLegend(Alignment.UpperRight);
+        LegendOffTheData(plt);
         Save(plt, path, width, height);
     }
 
@@ -210,7 +213,7 @@ public static partial class Plots
             bars.LegendText = $"{series[si].Label} (n = {series[si].Values.Length:N0})";
         }
         plt.Axes.Margins(bottom: 0);
-        plt.ShowLegend(Alignment.UpperRight);
+        LegendOffTheData(plt);
         Save(plt, path, width, height);
     }
 
@@ -219,6 +222,10 @@ public static partial class Plots
         plt.Title(panel.Title);
         plt.XLabel(panel.XLabel);
         plt.YLabel(panel.YLabel);
+        (double Lo, double Hi)? view = panel.ClipToBulk
+            ? BulkRange(panel.Series.SelectMany(s => s.X.Concat(s.Y)).ToArray())
+            : null;
+        var outX = new List<double>(); var outY = new List<double>();
         long total = panel.Series.Sum(s => s.Represented ?? s.X.Length);
         long given = panel.Series.Sum(s => (long)s.X.Length);
         double lo = double.PositiveInfinity, hi = double.NegativeInfinity;
@@ -230,6 +237,17 @@ public static partial class Plots
             if (s.X.Length != s.Y.Length) throw new ArgumentException($"series '{s.Label}': {s.X.Length} x values, {s.Y.Length} y values");
             int want = given <= maxPoints ? s.X.Length : (int)Math.Max(1, Math.Round((double)maxPoints * s.X.Length / given));
             var (xs, ys) = Subsample(s.X, s.Y, want, seed: 1234567 + si);
+            if (view is var (vlo, vhi))
+            {
+                bool In(double x, double y) => x >= vlo && x <= vhi && y >= vlo && y <= vhi;
+                // every outlier of the full series is drawn (on the edge), the subsample only inside the view
+                for (int i = 0; i < s.X.Length; i++)
+                    if (!In(s.X[i], s.Y[i])) { outX.Add(Math.Clamp(s.X[i], vlo, vhi)); outY.Add(Math.Clamp(s.Y[i], vlo, vhi)); shown++; }
+                var keepX = new List<double>(); var keepY = new List<double>();
+                for (int i = 0; i < xs.Length; i++)
+                    if (In(xs[i], ys[i])) { keepX.Add(xs[i]); keepY.Add(ys[i]); }
+                xs = keepX.ToArray(); ys = keepY.ToArray();
+            }
             shown += xs.Length;
             foreach (var v in xs) { lo = Math.Min(lo, v); hi = Math.Max(hi, v); }
             foreach (var v in ys) { lo = Math.Min(lo, v); hi = Math.Max(hi, v); }
@@ -237,6 +255,15 @@ public static partial class Plots
             sp.LegendText = $"{s.Label} (n = {s.Represented ?? s.X.Length:N0})";
             sp.Color = Color.FromHex(s.ColorHex ?? Palette[colour++ % Palette.Length]).WithAlpha(xs.Length > 2000 ? 0.35 : 0.8);
             sp.MarkerSize = xs.Length > 2000 ? 3 : 5;
+        }
+        if (view is var (clo, chi)) { lo = clo; hi = chi; }
+        if (outX.Count > 0)
+        {
+            var o = plt.Add.ScatterPoints(outX.ToArray(), outY.ToArray());
+            o.LegendText = $"{outX.Count:N0} outside the view (drawn on its edge)";
+            o.Color = Colors.Red;
+            o.MarkerShape = MarkerShape.FilledTriangleUp;
+            o.MarkerSize = 8;
         }
         if (!double.IsFinite(lo)) { lo = 0; hi = 1; }
         if (hi - lo < 1e-12) { lo -= 0.5; hi += 0.5; }
@@ -259,7 +286,7 @@ public static partial class Plots
             a.LabelBorderColor = Colors.Gray;
             a.LabelShadowColor = Colors.Transparent;
         }
-        plt.ShowLegend(Alignment.UpperLeft);
+        LegendOffTheData(plt);
     }
 
     /// <summary>A reproducible random subset of <paramref name="want"/> points (all when fewer), order kept.</summary>
@@ -277,6 +304,65 @@ public static partial class Plots
             if ((n - i) * rng.NextDouble() < want - m) { xs[m] = x[i]; ys[m] = y[i]; m++; }
         }
         return (xs, ys);
+    }
+
+    /// <summary>Every legend goes below the data area, never over the points or curves.</summary>
+    public static void LegendOffTheData(Plot plt) => plt.ShowLegend(Edge.Bottom);
+
+    /// <summary>
+    /// The range that holds the bulk of <paramref name="values"/>: the quartiles widened by three interquartile
+    /// ranges on each side (Tukey's far-out fences; for normal data +-4.7 sigma), never beyond the data. Values
+    /// outside it are outliers of a clipped view: a few percent of collapsed clusters far from the rest cannot
+    /// stretch the axes.
+    /// </summary>
+    public static (double Lo, double Hi) BulkRange(IReadOnlyCollection<double> values)
+    {
+        var v = values.Where(double.IsFinite).OrderBy(x => x).ToArray();
+        if (v.Length == 0) return (0, 1);
+        double Q(double q) => v[(int)Math.Round(q * (v.Length - 1))];
+        double q25 = Q(0.25), q75 = Q(0.75), iqr = Math.Max(q75 - q25, 1e-9 * Math.Max(1, Math.Abs(q25)));
+        return (Math.Max(v[0], q25 - 3 * iqr), Math.Min(v[^1], q75 + 3 * iqr));
+    }
+
+    /// <summary>Panels stacked vertically in one PNG (e.g. energy and force error against size, then counts).</summary>
+    public static void Stacked(string path, IReadOnlyList<Plot> panels, int width, int panelHeight)
+    {
+        EnsureFont();
+        var mp = new Multiplot();
+        var preexisting = mp.GetPlots().ToList();
+        foreach (var p in panels) mp.AddPlot(p);
+        foreach (var old in preexisting) mp.RemovePlot(old);
+        mp.Layout = new ScottPlot.MultiplotLayouts.Rows();
+        AtomicFile.WriteViaPath(path, tmp => mp.SavePng(tmp, width, panelHeight * panels.Count));
+    }
+
+    /// <summary>A line panel for <see cref="Stacked"/>.</summary>
+    public static Plot LinePanel(string title, string xLabel, string yLabel, IReadOnlyList<LineSeries> series)
+    {
+        EnsureFont();
+        var plt = new Plot();
+        plt.Title(title);
+        plt.XLabel(xLabel);
+        plt.YLabel(yLabel);
+        int colour = 0;
+        foreach (var s in series) AddLine(plt, s, false, plt.Axes.Left, ref colour);
+        LegendOffTheData(plt);
+        return plt;
+    }
+
+    /// <summary>A bar panel (e.g. clusters per size) for <see cref="Stacked"/>.</summary>
+    public static Plot BarPanel(string title, string xLabel, string yLabel, double[] x, double[] counts)
+    {
+        EnsureFont();
+        var plt = new Plot();
+        plt.Title(title);
+        plt.XLabel(xLabel);
+        plt.YLabel(yLabel);
+        var bars = plt.Add.Bars(x, counts);
+        var col = Color.FromHex(Palette[2 % Palette.Length]);
+        foreach (var b in bars.Bars) { b.FillColor = col.WithAlpha(0.8); b.LineWidth = 0; b.Size = 0.8; }
+        plt.Axes.Margins(bottom: 0);
+        return plt;
     }
 
     private static void Save(Plot plt, string path, int width, int height) =>

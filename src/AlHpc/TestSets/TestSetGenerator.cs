@@ -179,8 +179,42 @@ public static class TestSetGenerator
         return McRandom.SplitMix64(ref s);
     }
 
+    /// <summary>Clusters per size of a plan (sizes with none are absent): a chain gives all its snapshots one size.</summary>
+    public static SortedDictionary<int, int> CountsBySize(ChainPlan[] plan)
+    {
+        var d = new SortedDictionary<int, int>();
+        foreach (var ch in plan) d[ch.Size] = d.GetValueOrDefault(ch.Size) + ch.Snapshots;
+        return d;
+    }
+
+    /// <summary>
+    /// Null when every size of the range gets the same number of clusters, else one line saying which sizes
+    /// get how many and which --count would give equal counts.
+    /// </summary>
+    public static string? UnequalCountsNote(TestSetRecipe recipe, ChainPlan[] plan)
+    {
+        var counts = CountsBySize(plan);
+        var all = Enumerable.Range(recipe.MinSize, recipe.MaxSize - recipe.MinSize + 1).Select(s => (Size: s, Count: counts.GetValueOrDefault(s))).ToList();
+        if (all.Select(a => a.Count).Distinct().Count() == 1) return null;
+        var parts = new List<string>();
+        int i = 0;
+        while (i < all.Count)
+        {
+            int j = i;
+            while (j + 1 < all.Count && all[j + 1].Count == all[i].Count && all[j + 1].Size == all[j].Size + 1) j++;
+            parts.Add($"{(i == j ? $"size {all[i].Size}" : $"sizes {all[i].Size}-{all[j].Size}")}: {all[i].Count}");
+            i = j + 1;
+        }
+        string shown = parts.Count <= 6 ? string.Join(", ", parts) : string.Join(", ", parts.Take(5)) + $", ... ({parts.Count} runs)";
+        int equal = recipe.SnapshotsPerChain * all.Count;
+        return $"unequal clusters per size (whole chains of {recipe.SnapshotsPerChain} snapshots, one size each): {shown}; " +
+               $"a --count that is a multiple of {equal} ({recipe.SnapshotsPerChain} snapshots x {all.Count} sizes) gives equal counts";
+    }
+
     /// <param name="reference">The labelling model (also drives the Monte Carlo through its MC backend).</param>
-    /// <param name="progress">(clusters done, total), from worker threads.</param>
+    /// <param name="progress">(molecules done, total molecules over all snapshots), from worker threads. Work is about
+    /// proportional to molecules (N trial moves per cycle, labelling ~N), so a time-left estimate from it is fair even
+    /// though the largest chains run first.</param>
     public static GeneratedTestSet Generate(IPotential reference, TestSetRecipe recipe, ulong seed,
         Action<long, long>? progress = null, int maxThreads = -1, CancellationToken cancel = default)
     {
@@ -218,8 +252,8 @@ public static class TestSetGenerator
                 Interlocked.Add(ref moves, r.Moves);
                 Interlocked.Add(ref accepted, r.Accepted);
                 if (r.Drift > 0) lock (driftGate) maxDrift = Math.Max(maxDrift, r.Drift);
-                long d = Interlocked.Add(ref done, ch.Snapshots);
-                progress?.Invoke(d, n);
+                long d = Interlocked.Add(ref done, (long)ch.Snapshots * ch.Size);
+                progress?.Invoke(d, offsets[n]);
                 return w;
             },
             _ => { });

@@ -30,7 +30,7 @@ public sealed class TestSetMetadata
     /// <summary>Read back from a file: the format version it was written with.</summary>
     public int FormatVersion { get; set; } = TestSetFile.CurrentVersion;
 
-    public static string DefaultProgram => $"alhpc {typeof(TestSetMetadata).Assembly.GetName().Version?.ToString(3)}";
+    public static string DefaultProgram => ProgramInfo.NameAndVersion;
 
     public TestSetMetadata Clone() => (TestSetMetadata)MemberwiseClone();
 }
