@@ -13,19 +13,23 @@ public static class ThreadsOption
     {
         var o = new Option<int>("--threads")
         {
-            Description = "Worker threads; 0 (default) = all cores." + (note is null ? "" : " " + note),
+            Description = "Worker threads; 0 (default) = all cores; more than the cores are capped at the cores." + (note is null ? "" : " " + note),
             DefaultValueFactory = _ => 0,
         };
         cmd.Options.Add(o);
         return o;
     }
 
-    /// <summary>The requested count: 0 = all cores, else N; a negative value is a usage error (exit 2).</summary>
+    /// <summary>
+    /// The requested count: 0 = all cores, else N, capped at the machine's cores (more threads than cores buy no
+    /// speed, and each worker holds its own buffers: `train --threads 100000` once exhausted the memory);
+    /// a negative value is a usage error (exit 2).
+    /// </summary>
     public static int Count(ParseResult pr, Option<int> option)
     {
         int n = pr.GetValue(option);
         if (n < 0) throw new UsageException($"--threads {n}: give 0 (or leave it out) for all cores, or a positive number of threads");
-        return n;
+        return Math.Min(n, Environment.ProcessorCount);
     }
 
     /// <summary>As MaxDegreeOfParallelism: -1 (all cores) for 0, else N.</summary>

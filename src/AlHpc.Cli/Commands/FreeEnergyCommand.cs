@@ -32,12 +32,12 @@ public static class FreeEnergyCommand
         var equil = new Option<int>("--equilibration-periods") { Description = "Periods that adapt the umbrella and the step, then discarded", DefaultValueFactory = _ => 6 };
         var prod = new Option<int>("--production-periods") { Description = "Periods combined by WHAM", DefaultValueFactory = _ => 12 };
         var swap = new Option<double>("--swap-fraction") { Description = "Fraction of steps that are insertions/removals (the rest are translations)", DefaultValueFactory = _ => 0.3 };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (-1: all cores)", DefaultValueFactory = _ => -1 };
         var output = new Option<string>("--output", "-o") { Description = "Output CSV (n, beta_dG, stderr, dG_eV; the definition in '#' header lines)", Required = true };
         var figure = new Option<string?>("--figure") { Description = "Figure 5 as PNG (this curve, and the --compare curves, with error bands)" };
         var compare = new Option<string[]>("--compare") { Description = "CSV of an earlier alhpc freeenergy run to compare with (largest difference in kT; drawn in the figure); repeatable", AllowMultipleArgumentsPerToken = false };
-        foreach (var o in new Option[] { potential, model, temperature, logDensity, maxSize, seed, criterion, minDistance, radius, bias, window, runs, steps, equil, prod, swap, threads, output, figure, compare })
+        foreach (var o in new Option[] { potential, model, temperature, logDensity, maxSize, seed, criterion, minDistance, radius, bias, window, runs, steps, equil, prod, swap, output, figure, compare })
             cmd.Options.Add(o);
+        var threads = ThreadsOption.Add(cmd, "Results do not depend on it.");
 
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
@@ -61,7 +61,7 @@ public static class FreeEnergyCommand
             };
             var options = new FreeEnergyOptions
             {
-                MaxSize = n, WindowWidth = pr.GetValue(window), Runs = pr.GetValue(runs), Seed = pr.GetValue(seed), Threads = pr.GetValue(threads),
+                MaxSize = n, WindowWidth = pr.GetValue(window), Runs = pr.GetValue(runs), Seed = pr.GetValue(seed), Threads = ThreadsOption.MaxDegreeOfParallelism(pr, threads),
             };
             try { settings.Validate(); options.Validate(); }
             catch (ArgumentOutOfRangeException e) { throw new UsageException($"bad option value: {e.Message.Split(" (Parameter")[0]}"); }

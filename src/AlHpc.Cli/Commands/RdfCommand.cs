@@ -28,11 +28,11 @@ public static class RdfCommand
         var bin = new Option<double>("--bin") { Description = "Bin width (A)", DefaultValueFactory = _ => 0.02 };
         var rmax = new Option<double>("--max-distance") { Description = "Largest distance (A)", DefaultValueFactory = _ => 30.0 };
         var criterion = new Option<double>("--criterion") { Description = "Stillinger criterion distance (A)", DefaultValueFactory = _ => 4.0 };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (-1: all cores)", DefaultValueFactory = _ => -1 };
         var output = new Option<string>("--output", "-o") { Description = "Output CSV (with several sizes, -nN is added before the extension); a JSON of the features is written beside it", Required = true };
         var figure = new Option<string?>("--figure") { Description = "Figure 6 as PNG: one panel per size, with error bands" };
-        foreach (var o in new Option[] { size, potential, model, compare, reference, temperature, cycles, runs, seed, bin, rmax, criterion, threads, output, figure })
+        foreach (var o in new Option[] { size, potential, model, compare, reference, temperature, cycles, runs, seed, bin, rmax, criterion, output, figure })
             cmd.Options.Add(o);
+        var threads = ThreadsOption.Add(cmd, "Results do not depend on it.");
 
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
@@ -50,7 +50,7 @@ public static class RdfCommand
             var settingsFor = (int n) => new RdfSettings
             {
                 Size = n, TemperatureK = t, Cycles = pr.GetValue(cycles), Runs = pr.GetValue(runs), Seed = pr.GetValue(seed),
-                BinWidth = pr.GetValue(bin), MaxDistance = pr.GetValue(rmax), CriterionDistance = pr.GetValue(criterion), Threads = pr.GetValue(threads),
+                BinWidth = pr.GetValue(bin), MaxDistance = pr.GetValue(rmax), CriterionDistance = pr.GetValue(criterion), Threads = ThreadsOption.MaxDegreeOfParallelism(pr, threads),
             };
             try { foreach (var n in sizes) settingsFor(n).Validate(); }
             catch (ArgumentOutOfRangeException e) { throw new UsageException($"bad option value: {e.Message.Split(" (Parameter")[0]}"); }

@@ -21,6 +21,20 @@ public class ConventionTests
         AlHpcCli.BuildRoot().Subcommands.Where(c => c.Options.Any(o => o.Name == option));
 
     [Fact]
+    public void ThreadCountsBeyondTheCoresAreCappedAtTheCores()
+    {
+        // issue 17: `train --threads 100000` started 100000 workers with their own buffers and took the machine's memory.
+        var root = AlHpcCli.BuildRoot();
+        foreach (var c in root.Subcommands.Where(c => c.Options.Any(o => o.Name == "--threads")))
+        {
+            var o = (Option<int>)c.Options.Single(o => o.Name == "--threads");
+            var pr = root.Parse([c.Name, .. RequiredArgs(c.Name), "--threads", "100000"]);
+            Assert.Equal(Environment.ProcessorCount, ThreadsOption.Count(pr, o));
+            Assert.Equal(1, ThreadsOption.Count(root.Parse([c.Name, .. RequiredArgs(c.Name), "--threads", "1"]), o));
+        }
+    }
+
+    [Fact]
     public void ThreadsZeroOrAbsentMeansAllCoresInEveryCommand()
     {
         var cmds = CommandsWith("--threads").ToList();
