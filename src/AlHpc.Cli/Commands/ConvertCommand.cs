@@ -23,6 +23,10 @@ public static class ConvertCommand
             meta.Program = TestSetMetadata.DefaultProgram;
             TestSetIO.Save(outPath, batch, meta);
             Console.Error.WriteLine($"alhpc convert: {batch.ClusterCount} clusters, {batch.AtomCount} molecules{(batch.Forces != null ? ", with forces" : "")}: {inPath} -> {outPath} ({sw.Elapsed.TotalSeconds:0.00} s)");
+            // NaN is the sets' "unknown energy": say how many there were instead of dropping the energy= key silently.
+            int unknown = batch.Energies.Count(double.IsNaN);
+            if (unknown > 0)
+                Console.Error.WriteLine($"alhpc convert: {unknown} of {batch.ClusterCount} clusters have no reference energy (NaN, unknown) in {inPath}; {(TestSetFile.IsNativePath(outPath) ? "they stay NaN" : "their frames are written without energy=")}");
             return ExitCodes.Success;
         }));
         return cmd;

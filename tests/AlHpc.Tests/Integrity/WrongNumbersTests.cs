@@ -203,6 +203,24 @@ public class WrongNumbersTests
     }
 
     [Fact]
+    public void ConvertSaysWhenEnergiesAreUnknownAndEvaluateRefusesThem()
+    {
+        // issue 17: a NaN (unknown) energy was dropped silently by convert.
+        var dir = TestPaths.NewTempDir();
+        var b = TestSetTestData.RandomBatch([2, 3, 4], 1);
+        b.Energies[1] = double.NaN;
+        var set = Path.Combine(dir, "s.h5");
+        TestSetFile.Write(set, b);
+        var r = Cli.CliHarness.Run("convert", set, "-o", Path.Combine(dir, "s.xyz"));
+        Assert.Equal(0, r.Code);
+        Assert.Contains("1 of 3 clusters have no reference energy (NaN, unknown)", r.Err);
+        Assert.Equal(2, File.ReadAllText(Path.Combine(dir, "s.xyz")).Split('\n').Count(l => l.Contains("energy=")));
+        var e = Cli.CliHarness.Run("evaluate", "--reference", "--testset", set, "--no-figures");
+        Assert.Equal(2, e.Code);
+        Assert.Contains("cluster 1 (size 3) has no reference energy", e.Err);
+    }
+
+    [Fact]
     public void NoWriterWritesNaNOrInfinity()
     {
         var dir = TestPaths.NewTempDir();
