@@ -33,11 +33,7 @@ public static partial class Plots
 
     private static Plot BandsPlot(string title, string xLabel, string yLabel, IReadOnlyList<BandSeries> series, string? note)
     {
-        EnsureFont();
-        var plt = new Plot();
-        plt.Title(title);
-        plt.XLabel(xLabel);
-        plt.YLabel(yLabel);
+        var plt = NewPlot(title, xLabel, yLabel);
         int colour = 0;
         foreach (var s in series)
         {

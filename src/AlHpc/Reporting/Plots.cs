@@ -124,11 +124,7 @@ public static partial class Plots
         string? y2Label = null, IReadOnlyList<LineSeries>? right = null, bool logY = false, bool logY2 = false,
         string? note = null, int width = 900, int height = 600)
     {
-        EnsureFont();
-        var plt = new Plot();
-        plt.Title(title);
-        plt.XLabel(xLabel);
-        plt.YLabel(yLabel);
+        var plt = NewPlot(title, xLabel, yLabel);
         int colour = 0;
         foreach (var s in left) AddLine(plt, s, logY, plt.Axes.Left, ref colour);
         if (right is { Count: > 0 })
@@ -336,14 +332,21 @@ public static partial class Plots
         AtomicFile.WriteViaPath(path, tmp => mp.SavePng(tmp, width, panelHeight * panels.Count));
     }
 
-    /// <summary>A line panel for <see cref="Stacked"/>.</summary>
-    public static Plot LinePanel(string title, string xLabel, string yLabel, IReadOnlyList<LineSeries> series)
+    /// <summary>A plot with the font checked, a title and both axis labels: how every figure starts.</summary>
+    private static Plot NewPlot(string title, string xLabel, string yLabel)
     {
         EnsureFont();
         var plt = new Plot();
         plt.Title(title);
         plt.XLabel(xLabel);
         plt.YLabel(yLabel);
+        return plt;
+    }
+
+    /// <summary>A line panel for <see cref="Stacked"/>.</summary>
+    public static Plot LinePanel(string title, string xLabel, string yLabel, IReadOnlyList<LineSeries> series)
+    {
+        var plt = NewPlot(title, xLabel, yLabel);
         int colour = 0;
         foreach (var s in series) AddLine(plt, s, false, plt.Axes.Left, ref colour);
         LegendOffTheData(plt);
@@ -353,11 +356,7 @@ public static partial class Plots
     /// <summary>A bar panel (e.g. clusters per size) for <see cref="Stacked"/>.</summary>
     public static Plot BarPanel(string title, string xLabel, string yLabel, double[] x, double[] counts)
     {
-        EnsureFont();
-        var plt = new Plot();
-        plt.Title(title);
-        plt.XLabel(xLabel);
-        plt.YLabel(yLabel);
+        var plt = NewPlot(title, xLabel, yLabel);
         var bars = plt.Add.Bars(x, counts);
         var col = Color.FromHex(Palette[2 % Palette.Length]);
         foreach (var b in bars.Bars) { b.FillColor = col.WithAlpha(0.8); b.LineWidth = 0; b.Size = 0.8; }
