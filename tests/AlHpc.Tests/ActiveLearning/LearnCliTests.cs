@@ -24,13 +24,7 @@ public class LearnCliTests
     }
 
     private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = Console.Out; var e = Console.Error;
-        var so = new StringWriter(); var se = new StringWriter();
-        Console.SetOut(so); Console.SetError(se);
-        try { return (AlHpcCli.Run(args), so.ToString(), se.ToString()); }
-        finally { Console.SetOut(o); Console.SetError(e); }
-    }
+    => AlHpc.Tests.Cli.CliHarness.Run(args);
 
     [Fact]
     public void NewRunThenResumeWithARaisedLimit()

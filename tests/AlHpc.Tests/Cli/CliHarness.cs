@@ -2,7 +2,8 @@ using AlHpc.Cli;
 
 namespace AlHpc.Tests.Cli;
 
-/// <summary>Runs `alhpc` in process and captures its exit code, stdout and stderr.</summary>
+/// <summary>Runs `alhpc` in process and captures its exit code, stdout and stderr. The console is global to the
+/// process, so every in-process CLI call in the tests goes through here: one lock, no test reads another's output.</summary>
 public static class CliHarness
 {
     private static readonly object Gate = new();
@@ -18,6 +19,9 @@ public static class CliHarness
             finally { Console.SetOut(o); Console.SetError(e); }
         }
     }
+
+    /// <summary>Runs `alhpc` in process (captured, under the same lock) and returns only its exit code.</summary>
+    public static int Code(params string[] args) => Run(args).Code;
 
     /// <summary>Asserts exit code 2 and a single-purpose message; returns stderr.</summary>
     public static string Fails(params string[] args)

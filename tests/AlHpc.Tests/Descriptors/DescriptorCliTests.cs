@@ -8,7 +8,7 @@ using Xunit;
 
 namespace AlHpc.Tests.Descriptors;
 
-[Collection("cli")]
+[Collection("console")]
 public class DescriptorCliTests
 {
     [Fact]
@@ -17,7 +17,7 @@ public class DescriptorCliTests
         var dir = TestPaths.NewTempDir();
         var csv = Path.Combine(dir, "d.csv");
         string data = TestPaths.Data("mlbop_lammps.extxyz");
-        Assert.Equal(0, AlHpcCli.Run(["descriptors", data, "-o", csv]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["descriptors", data, "-o", csv]));
         var lines = File.ReadAllLines(csv);
         Assert.StartsWith("structure,atom,G2:eta=12.5:Rs=2.3:Rc=3.5,", lines[0]);
         Assert.Equal(28, lines[0].Split(',').Length);
@@ -40,12 +40,12 @@ public class DescriptorCliTests
         var stp = Path.Combine(dir, "s.stp");
         File.WriteAllLines(stp, ["ATOM O", "SYMMFUNC type=Behler2011", "2", "G=2 type2=O eta=0.5 Rs=0 Rc=3.0", "G=5 type2=O type3=O eta=0.1 lambda=1 zeta=2 Rc=3.0"]);
         var csv = Path.Combine(dir, "d.csv");
-        Assert.Equal(0, AlHpcCli.Run(["descriptors", TestPaths.RepoData("struct_min_25.xsf"), "--setup", stp, "-o", csv]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["descriptors", TestPaths.RepoData("struct_min_25.xsf"), "--setup", stp, "-o", csv]));
         Assert.Equal(26, File.ReadAllLines(csv).Length);
         Assert.Equal(4, File.ReadAllLines(csv)[0].Split(',').Length);
         File.AppendAllLines(stp, ["G=3 type2=O kappa=1 Rc=3"]);
         var bad = Path.Combine(dir, "bad.csv");
-        Assert.Equal(2, AlHpcCli.Run(["descriptors", TestPaths.RepoData("struct_min_25.xsf"), "--setup", stp, "-o", bad]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["descriptors", TestPaths.RepoData("struct_min_25.xsf"), "--setup", stp, "-o", bad]));
         Assert.False(File.Exists(bad));
     }
 
@@ -53,10 +53,10 @@ public class DescriptorCliTests
     public void SetupCommandWritesDefault()
     {
         var stp = Path.Combine(TestPaths.NewTempDir(), "d.stp");
-        Assert.Equal(0, AlHpcCli.Run(["setup", "--write-default", "-o", stp]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["setup", "--write-default", "-o", stp]));
         Assert.True(AenetSetupFile.Read(stp).SameFunctionsAs(DefaultSetups.Water26));
-        Assert.Equal(0, AlHpcCli.Run(["setup", stp]));
-        Assert.Equal(2, AlHpcCli.Run(["setup"]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["setup", stp]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["setup"]));
     }
 
     [Fact]
@@ -65,20 +65,20 @@ public class DescriptorCliTests
         var dir = TestPaths.NewTempDir();
         var tanh = Path.Combine(dir, "tanh.json");
         ModelFile.Save(tanh, TestModels.Random(3, Activation.Tanh));
-        Assert.Equal(0, AlHpcCli.Run(["export-n2p2", tanh, "-o", Path.Combine(dir, "out")]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["export-n2p2", tanh, "-o", Path.Combine(dir, "out")]));
         Assert.True(File.Exists(Path.Combine(dir, "out", "input.nn")));
         Assert.True(File.Exists(Path.Combine(dir, "out", "scaling.data")));
         Assert.True(File.Exists(Path.Combine(dir, "out", "weights.008.data")));
         var twist = Path.Combine(dir, "twist.json");
         ModelFile.Save(twist, TestModels.Random(3, Activation.Twist));
-        Assert.Equal(2, AlHpcCli.Run(["export-n2p2", twist, "-o", Path.Combine(dir, "out2")]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["export-n2p2", twist, "-o", Path.Combine(dir, "out2")]));
         Assert.False(File.Exists(Path.Combine(dir, "out2", "input.nn")));
         File.WriteAllText(Path.Combine(dir, "broken.json"), "{ \"format\": ");
-        Assert.Equal(2, AlHpcCli.Run(["export-n2p2", Path.Combine(dir, "broken.json"), "-o", Path.Combine(dir, "out3")]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["export-n2p2", Path.Combine(dir, "broken.json"), "-o", Path.Combine(dir, "out3")]));
     }
 }
 
-[Collection("cli")]
+[Collection("console")]
 public class EnergyModelCliTests
 {
     [Fact]
@@ -90,7 +90,7 @@ public class EnergyModelCliTests
         ModelFile.Save(mpath, model);
         string data = TestPaths.Data("mlbop_lammps.extxyz");
         var outPath = Path.Combine(dir, "out.xyz");
-        Assert.Equal(0, AlHpcCli.Run(["energy", data, "--model", mpath, "--forces", "-o", outPath]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["energy", data, "--model", mpath, "--forces", "-o", outPath]));
         var got = StructureFile.Read(outPath).ToList();
         var input = StructureFile.Read(data).ToList();
         var ev = new AlHpc.Potentials.NnPotential(model).CreateEvaluator();
@@ -102,7 +102,7 @@ public class EnergyModelCliTests
             Assert.True(Math.Abs(got[c].Energy!.Value - e) <= 1e-9 * (1 + Math.Abs(e)));
             for (int k = 0; k < f.Length; k++) Assert.True(Math.Abs(got[c].Forces![k] - f[k]) <= 1e-9 * (1 + Math.Abs(f[k])));
         }
-        Assert.Equal(2, AlHpcCli.Run(["energy", data, "--model", Path.Combine(dir, "missing.json"), "-o", Path.Combine(dir, "x.xyz")]));
-        Assert.Equal(2, AlHpcCli.Run(["energy", data, "--model", mpath, "--potential", mpath, "-o", Path.Combine(dir, "y.xyz")]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["energy", data, "--model", Path.Combine(dir, "missing.json"), "-o", Path.Combine(dir, "x.xyz")]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["energy", data, "--model", mpath, "--potential", mpath, "-o", Path.Combine(dir, "y.xyz")]));
     }
 }

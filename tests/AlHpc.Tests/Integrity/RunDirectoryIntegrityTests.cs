@@ -245,11 +245,5 @@ public class RunDirectoryIntegrityTests
 internal static class CliRunner
 {
     public static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = Console.Out; var e = Console.Error;
-        var so = new StringWriter(); var se = new StringWriter();
-        Console.SetOut(so); Console.SetError(se);
-        try { return (AlHpc.Cli.AlHpcCli.Run(args), so.ToString(), se.ToString()); }
-        finally { Console.SetOut(o); Console.SetError(e); }
-    }
+    => AlHpc.Tests.Cli.CliHarness.Run(args);
 }

@@ -64,7 +64,7 @@ public class PythonTests
         var start = Path.Combine(dir, "start.xsf");
         Xsf.Write(start, seed);
         var minimized = Path.Combine(dir, "min.extxyz");
-        Assert.Equal(0, AlHpcCli.Run(["minimize", start, "--fmax", "1e-6", "-o", minimized]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["minimize", start, "--fmax", "1e-6", "-o", minimized]));
         double eAlhpc = ExtXyz.Read(minimized).Single().Energy!.Value;
         double eStart = TersoffPotential.MlBop.CreateEvaluator().Compute(seed.Positions, default, default);
 

@@ -7,7 +7,7 @@ using AlHpc.OpenCL.Native;
 namespace AlHpc.Tests.OpenCL;
 
 /// <summary>Device specs, `alhpc devices`, and --device on the computing commands (OpenCL results == CPU results).</summary>
-[Collection("cli")]
+[Collection("console")]
 public class DeviceCliTests(OpenClFixture fx) : IClassFixture<OpenClFixture>
 {
     [Theory]
@@ -37,21 +37,15 @@ public class DeviceCliTests(OpenClFixture fx) : IClassFixture<OpenClFixture>
     public void BadDeviceIsAUsageError()
     {
         var dir = TestPaths.NewTempDir();
-        Assert.Equal(2, AlHpcCli.Run(["energy", TestPaths.Data("mlbop_lammps.extxyz"), "--device", "gpu", "-o", Path.Combine(dir, "o.xyz")]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["energy", TestPaths.Data("mlbop_lammps.extxyz"), "--device", "gpu", "-o", Path.Combine(dir, "o.xyz")]));
         Assert.False(File.Exists(Path.Combine(dir, "o.xyz")));
     }
 
     [Fact]
     public void DevicesCommandListsWhatExists()
     {
-        var sw = new StringWriter();
-        var old = Console.Out;
-        Console.SetOut(sw);
-        int rc;
-        try { rc = AlHpcCli.Run(["devices"]); }
-        finally { Console.SetOut(old); }
+        var (rc, text, _) = AlHpc.Tests.Cli.CliHarness.Run(["devices"]);
         Assert.Equal(0, rc);
-        var text = sw.ToString();
         Assert.Contains("cpu", text);
         var inv = OpenClDevices.Inventory;
         if (inv.IsAvailable)
@@ -64,7 +58,7 @@ public class DeviceCliTests(OpenClFixture fx) : IClassFixture<OpenClFixture>
     {
         fx.RequireOpenCl();
         var dir = TestPaths.NewTempDir();
-        Assert.Equal(2, AlHpcCli.Run(["energy", TestPaths.Data("mlbop_lammps.extxyz"), "--device", "opencl:99:0", "-o", Path.Combine(dir, "o.xyz")]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["energy", TestPaths.Data("mlbop_lammps.extxyz"), "--device", "opencl:99:0", "-o", Path.Combine(dir, "o.xyz")]));
     }
 
     [SkippableFact]
@@ -73,8 +67,8 @@ public class DeviceCliTests(OpenClFixture fx) : IClassFixture<OpenClFixture>
         fx.RequireOpenCl();
         var dir = TestPaths.NewTempDir();
         string input = TestPaths.Data("mlbop_lammps.extxyz"), cpu = Path.Combine(dir, "cpu.xyz"), ocl = Path.Combine(dir, "ocl.xyz");
-        Assert.Equal(0, AlHpcCli.Run(["energy", input, "--forces", "--device", "cpu", "-o", cpu]));
-        Assert.Equal(0, AlHpcCli.Run(["energy", input, "--forces", "--device", "opencl", "-o", ocl]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["energy", input, "--forces", "--device", "cpu", "-o", cpu]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["energy", input, "--forces", "--device", "opencl", "-o", ocl]));
         var a = ExtXyz.Read(cpu).ToList();
         var b = ExtXyz.Read(ocl).ToList();
         Assert.Equal(a.Count, b.Count);
@@ -103,8 +97,8 @@ public class DeviceCliTests(OpenClFixture fx) : IClassFixture<OpenClFixture>
         File.WriteAllLines(pot, lines);
         string data = TestPaths.Data("mlbop_lammps.extxyz");
         string outCpu = Path.Combine(dir, "cpu"), outOcl = Path.Combine(dir, "ocl");
-        Assert.Equal(0, AlHpcCli.Run(["evaluate", "--potential", pot, "--testset", data, "--no-figures", "--device", "cpu", "-o", outCpu]));
-        Assert.Equal(0, AlHpcCli.Run(["evaluate", "--potential", pot, "--testset", data, "--no-figures", "--device", "opencl", "-o", outOcl]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["evaluate", "--potential", pot, "--testset", data, "--no-figures", "--device", "cpu", "-o", outCpu]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["evaluate", "--potential", pot, "--testset", data, "--no-figures", "--device", "opencl", "-o", outOcl]));
         var a = File.ReadAllLines(Path.Combine(outCpu, "metrics.csv"));
         var b = File.ReadAllLines(Path.Combine(outOcl, "metrics.csv"));
         Assert.Equal(a.Length, b.Length);
@@ -130,7 +124,7 @@ public class DeviceCliTests(OpenClFixture fx) : IClassFixture<OpenClFixture>
 }
 
 /// <summary>`alhpc train --device opencl` and `alhpc energy --model --device opencl` reproduce the CPU runs.</summary>
-[Collection("cli")]
+[Collection("console")]
 public class DeviceCliTrainTests(OpenClFixture fx) : IClassFixture<OpenClFixture>
 {
     [SkippableFact]
@@ -141,8 +135,8 @@ public class DeviceCliTrainTests(OpenClFixture fx) : IClassFixture<OpenClFixture
         string data = TestPaths.Data("mlbop_lammps.extxyz");
         string mCpu = Path.Combine(dir, "cpu.json"), mOcl = Path.Combine(dir, "ocl.json");
         string[] common = ["train", "--data", data, "--epochs", "4", "--batch", "8", "--holdout", "0.2", "--seed", "2"];
-        Assert.Equal(0, AlHpcCli.Run([.. common, "--device", "cpu", "-o", mCpu]));
-        Assert.Equal(0, AlHpcCli.Run([.. common, "--device", "opencl", "-o", mOcl]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code([.. common, "--device", "cpu", "-o", mCpu]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code([.. common, "--device", "opencl", "-o", mOcl]));
         var a = AlHpc.Network.ModelFile.Load(mCpu);
         var b = AlHpc.Network.ModelFile.Load(mOcl);
         Assert.Equal(a.Network.Weights.Length, b.Network.Weights.Length);
@@ -151,8 +145,8 @@ public class DeviceCliTrainTests(OpenClFixture fx) : IClassFixture<OpenClFixture
         Assert.Equal(a.EnergyShift, b.EnergyShift, 1e-9);
 
         string eCpu = Path.Combine(dir, "e-cpu.xyz"), eOcl = Path.Combine(dir, "e-ocl.xyz");
-        Assert.Equal(0, AlHpcCli.Run(["energy", data, "--model", mCpu, "--forces", "--device", "cpu", "-o", eCpu]));
-        Assert.Equal(0, AlHpcCli.Run(["energy", data, "--model", mCpu, "--forces", "--device", "opencl", "-o", eOcl]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["energy", data, "--model", mCpu, "--forces", "--device", "cpu", "-o", eCpu]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["energy", data, "--model", mCpu, "--forces", "--device", "opencl", "-o", eOcl]));
         var x = ExtXyz.Read(eCpu).ToList();
         var y = ExtXyz.Read(eOcl).ToList();
         for (int c = 0; c < x.Count; c++)

@@ -4,7 +4,7 @@ using AlHpc.TestSets;
 namespace AlHpc.Tests.TestSets;
 
 /// <summary>The test-set commands end to end through the in-process CLI.</summary>
-[Collection("Console")]
+[Collection("console")]
 public class TestSetCliTests
 {
     [Fact]
@@ -12,7 +12,7 @@ public class TestSetCliTests
     {
         var dir = TestPaths.NewTempDir();
         var h5 = Path.Combine(dir, "set.h5");
-        Assert.Equal(0, AlHpcCli.Run(["testset", "--count", "30", "--sizes", "1-60", "--seed", "5", "-o", h5,
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["testset", "--count", "30", "--sizes", "1-60", "--seed", "5", "-o", h5,
             "--recipe", "snapshots_per_chain=3 equilibration_cycles=4 cycles_between_snapshots=2 nested_adjust_cycles=2"]));
         using (var r = TestSetReader.Open(h5))
         {
@@ -28,8 +28,8 @@ public class TestSetCliTests
         // h5 -> xyz -> h5 keeps positions, energies and forces exactly.
         var xyz = Path.Combine(dir, "set.xyz");
         var back = Path.Combine(dir, "back.hdf5");
-        Assert.Equal(0, AlHpcCli.Run(["convert", h5, "-o", xyz]));
-        Assert.Equal(0, AlHpcCli.Run(["convert", xyz, "-o", back]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["convert", h5, "-o", xyz]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["convert", xyz, "-o", back]));
         var a = TestSetFile.Read(h5);
         var b = TestSetFile.Read(back, out var meta);
         Assert.Equal(a.Offsets, b.Offsets);
@@ -40,7 +40,7 @@ public class TestSetCliTests
 
         // The reference scores zero on its own set, from both formats.
         var outDir = Path.Combine(dir, "eval");
-        Assert.Equal(0, AlHpcCli.Run(["evaluate", "--reference", "--testset", h5, "--out", outDir]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["evaluate", "--reference", "--testset", h5, "--out", outDir]));
         var csv = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
         var all = csv[1].Split(',');
         Assert.Equal("all", all[0]);
@@ -48,10 +48,10 @@ public class TestSetCliTests
         Assert.Equal(0.0, double.Parse(all[10], System.Globalization.CultureInfo.InvariantCulture)); // force MAE
         foreach (var png in new[] { "energy-parity.png", "mae-vs-size.png", "force-parity.png" })
             TestSetEvaluatorTests.AssertPng(Path.Combine(outDir, png));
-        Assert.Equal(0, AlHpcCli.Run(["evaluate", "--reference", "--testset", xyz, "--no-figures"]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["evaluate", "--reference", "--testset", xyz, "--no-figures"]));
 
         var figs = Path.Combine(dir, "figs");
-        Assert.Equal(0, AlHpcCli.Run(["testset-info", h5, "--figures", figs]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["testset-info", h5, "--figures", figs]));
         TestSetEvaluatorTests.AssertPng(Path.Combine(figs, TestSetSummary.EnergyHistogramFile));
     }
 
@@ -71,7 +71,7 @@ public class TestSetCliTests
         nn.EnergyShift -= e0;
         AlHpc.Network.ModelFile.Save(modelPath, nn);
         var outDir = Path.Combine(dir, "eval");
-        Assert.Equal(0, AlHpcCli.Run(["evaluate", "--model", modelPath, "--testset", set, "--out", outDir, "--no-figures"]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["evaluate", "--model", modelPath, "--testset", set, "--out", outDir, "--no-figures"]));
         using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "metrics.json")));
         var overall = json.RootElement.GetProperty("overall");
         Assert.True(overall.GetProperty("energy_mae").GetDouble() > 0);
@@ -90,14 +90,14 @@ public class TestSetCliTests
         TestSetFile.Write(good, TestSetTestData.RandomBatch([500, 600, 700, 800], 3));
         var bytes = File.ReadAllBytes(good);
         File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);
-        Assert.Equal(2, AlHpcCli.Run(["evaluate", "--reference", "--testset", truncated]));
-        Assert.Equal(2, AlHpcCli.Run(["evaluate", "--reference", "--testset", Path.Combine(dir, "missing.h5")]));
-        Assert.Equal(2, AlHpcCli.Run(["evaluate", "--testset", good])); // no model
-        Assert.Equal(2, AlHpcCli.Run(["convert", truncated, "-o", Path.Combine(dir, "x.xyz")]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["evaluate", "--reference", "--testset", truncated]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["evaluate", "--reference", "--testset", Path.Combine(dir, "missing.h5")]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["evaluate", "--testset", good])); // no model
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["convert", truncated, "-o", Path.Combine(dir, "x.xyz")]));
         Assert.False(File.Exists(Path.Combine(dir, "x.xyz")));
-        Assert.Equal(2, AlHpcCli.Run(["testset", "--count", "10", "--sizes", "5-2", "-o", Path.Combine(dir, "t.h5")]));
-        Assert.Equal(2, AlHpcCli.Run(["testset", "--count", "10", "--recipe", "colour=blue", "-o", Path.Combine(dir, "t.h5")]));
-        Assert.Equal(2, AlHpcCli.Run(["evaluate", "--reference", "--testset", good, "--ranges", "20-1"]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["testset", "--count", "10", "--sizes", "5-2", "-o", Path.Combine(dir, "t.h5")]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["testset", "--count", "10", "--recipe", "colour=blue", "-o", Path.Combine(dir, "t.h5")]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["evaluate", "--reference", "--testset", good, "--ranges", "20-1"]));
         Assert.Empty(Directory.GetFiles(dir, "t.h5"));
     }
 }

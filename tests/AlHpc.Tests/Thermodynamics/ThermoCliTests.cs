@@ -9,13 +9,7 @@ namespace AlHpc.Tests.Thermodynamics;
 public class ThermoCliTests
 {
     internal static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var o = Console.Out; var e = Console.Error;
-        var so = new StringWriter(); var se = new StringWriter();
-        Console.SetOut(so); Console.SetError(se);
-        try { return (AlHpcCli.Run(args), so.ToString(), se.ToString()); }
-        finally { Console.SetOut(o); Console.SetError(e); }
-    }
+    => AlHpc.Tests.Cli.CliHarness.Run(args);
 
     private static bool IsPng(string path)
     {

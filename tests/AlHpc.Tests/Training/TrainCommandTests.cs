@@ -15,7 +15,7 @@ public class TrainCommandTests
         var clusters = MlBopData.ThermalClusters(12, seed: 3);
         ExtXyz.Write(data, clusters);
         string model = Path.Combine(dir, "model.json"), curve = Path.Combine(dir, "curve.csv");
-        Assert.Equal(0, AlHpcCli.Run(["train", "--data", data, "--epochs", "6", "--batch", "0", "--seed", "4", "--threads", "1", "-o", model, "--curve", curve]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["train", "--data", data, "--epochs", "6", "--batch", "0", "--seed", "4", "--threads", "1", "-o", model, "--curve", curve]));
         var m = ModelFile.Load(model);
         Assert.Equal(26, m.Setup.Count);
         Assert.Equal(391, m.Network.WeightCount);
@@ -29,7 +29,7 @@ public class TrainCommandTests
         Assert.Equal(lib.Model.EnergyShift, m.EnergyShift);
         // warm start from the written model
         string model2 = Path.Combine(dir, "model2.json");
-        Assert.Equal(0, AlHpcCli.Run(["train", "--data", data, "--epochs", "2", "--batch", "0", "--init", model, "-o", model2]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["train", "--data", data, "--epochs", "2", "--batch", "0", "--init", model, "-o", model2]));
         Assert.Equal("yes", ModelFile.Load(model2).Provenance["warm_start"]);
     }
 
@@ -42,11 +42,7 @@ public class TrainCommandTests
         clusters[1].Energy = null;
         ExtXyz.Write(data, clusters);
         var model = Path.Combine(dir, "model.json");
-        var err = new StringWriter();
-        var old = Console.Error;
-        int rc;
-        try { Console.SetError(err); rc = AlHpcCli.Run(["train", "--data", data, "--epochs", "2", "-o", model]); }
-        finally { Console.SetError(old); }
+        var (rc, _, err) = AlHpc.Tests.Cli.CliHarness.Run(["train", "--data", data, "--epochs", "2", "-o", model]);
         Assert.Equal(2, rc);
         Assert.Contains("pool.extxyz", err.ToString());
         Assert.Contains("structure 1", err.ToString());
@@ -61,7 +57,7 @@ public class TrainCommandTests
         var clusters = MlBopData.ThermalClusters(8, seed: 7);
         ExtXyz.Write(data, clusters);
         string model = Path.Combine(dir, "model.json"), curve = Path.Combine(dir, "curve.csv");
-        Assert.Equal(0, AlHpcCli.Run(["train", "--data", data, "--epochs", "3", "--batch", "0", "--seed", "2", "--forces-weight", "0.1",
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["train", "--data", data, "--epochs", "3", "--batch", "0", "--seed", "2", "--forces-weight", "0.1",
             "-o", model, "--curve", curve]));
         var m = ModelFile.Load(model);
         Assert.Equal("0.1", m.Provenance["forces_weight"]);
@@ -84,18 +80,14 @@ public class TrainCommandTests
         clusters[2].Forces = null;
         ExtXyz.Write(data, clusters);
         var model = Path.Combine(dir, "model.json");
-        var err = new StringWriter();
-        var old = Console.Error;
-        int rc;
-        try { Console.SetError(err); rc = AlHpcCli.Run(["train", "--data", data, "--epochs", "2", "--forces-weight", "0.1", "-o", model]); }
-        finally { Console.SetError(old); }
+        var (rc, _, err) = AlHpc.Tests.Cli.CliHarness.Run(["train", "--data", data, "--epochs", "2", "--forces-weight", "0.1", "-o", model]);
         Assert.Equal(2, rc);
         Assert.Contains("pool.extxyz", err.ToString());
         Assert.Contains("structure 2", err.ToString());
         Assert.Contains("forces", err.ToString());
         Assert.False(File.Exists(model));
         // the same data trains energies only with the default weight 0
-        Assert.Equal(0, AlHpcCli.Run(["train", "--data", data, "--epochs", "1", "-o", model]));
+        Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["train", "--data", data, "--epochs", "1", "-o", model]));
     }
 
     [Theory]
@@ -109,7 +101,7 @@ public class TrainCommandTests
         var data = Path.Combine(dir, "pool.extxyz");
         ExtXyz.Write(data, MlBopData.ThermalClusters(2, seed: 6));
         var model = Path.Combine(dir, "model.json");
-        Assert.Equal(2, AlHpcCli.Run(["train", "--data", data, option, value, "-o", model]));
+        Assert.Equal(2, AlHpc.Tests.Cli.CliHarness.Code(["train", "--data", data, option, value, "-o", model]));
         Assert.False(File.Exists(model));
     }
 }
