@@ -76,4 +76,40 @@ public static class FreeEnergyChecks
                 Console.WriteLine($"{pot.Name}: {label}: {best:F2} us CPU per step (acceptance {(double)acc / att:F3})");
             }
     }
+
+    /// <summary>
+    /// `avbmc-efficiency [key=value ...]` (keys: inner, radius, swap, equil, prod, steps, runs, window, maxn, seed,
+    /// model): one `alhpc freeenergy` calculation with the given settings; prints the largest standard error,
+    /// the CPU time and the projected wall time on 2 cores for a largest standard error of 0.2 kT (the variance
+    /// falls as 1/steps), so that sampler settings can be compared per unit of work on a shared machine.
+    /// </summary>
+    public static void Efficiency(string[] args)
+    {
+        var kv = args.Select(a => a.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
+        double D(string k, double d) => kv.TryGetValue(k, out var v) ? double.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : d;
+        var def = new AvbmcSettings();
+        var s = def with
+        {
+            InsertionInnerRadius = D("inner", def.InsertionInnerRadius), SwapFraction = D("swap", def.SwapFraction),
+            InsertionRadius = kv.ContainsKey("radius") ? D("radius", 4) : def.InsertionRadius,
+            EquilibrationPeriods = (int)D("equil", def.EquilibrationPeriods), ProductionPeriods = (int)D("prod", def.ProductionPeriods),
+            StepsPerPeriod = (int)D("steps", def.StepsPerPeriod), TransitionMatrixBias = D("tmbias", 1) != 0,
+        };
+        var o = new FreeEnergyOptions { MaxSize = (int)D("maxn", 50), Runs = (int)D("runs", 4), WindowWidth = (int)D("window", 6), Seed = (ulong)D("seed", 1),
+            Estimator = D("wham", 0) != 0 ? FreeEnergyEstimator.Wham : FreeEnergyEstimator.TransitionMatrix };
+        IPotential pot = kv.TryGetValue("model", out var m) ? new NnPotential(ModelFile.Load(m)) : TersoffPotential.MlBop;
+        var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+        var r = FreeEnergy.Compute(pot, s, o);
+        double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+        double se = r.StdErr.Max();
+        int at = Array.IndexOf(r.StdErr, se) + 1;
+        double projected = cpu * (se / 0.2) * (se / 0.2) / 2 / 60;
+        double seo = r.OtherStdErr.Max();
+        var (dd, dAt, dz) = r.EstimatorAgreement();
+        Console.WriteLine(System.FormattableString.Invariant(
+            $"{pot.Name}: {string.Join(' ', args)} | steps {r.Steps:N0}, wall {r.Seconds:F0} s, cpu {cpu:F0} s ({r.Steps / cpu:N0} steps/cpu-s) | swap acc {(double)r.SwapAccepted / r.SwapAttempts:F4}, transl acc {(double)r.TranslateAccepted / r.TranslateAttempts:F3} | max stderr {se:F3} at n={at}, se(10)={r.StdErr[Math.Min(9, r.StdErr.Length - 1)]:F3} | G(N)={r.BetaDeltaG[^1]:F2} | 0.2 kT projected {projected:F1} min on 2 cores | other estimator: max stderr {seo:F3}, G(N)={r.OtherBetaDeltaG[^1]:F2}, projected {cpu * (seo / 0.2) * (seo / 0.2) / 2 / 60:F1} min; largest difference {dd:F3} at n={dAt} ({dz:F1} sigma)"));
+        Console.WriteLine("  variance added by each window (estimator, other): " + string.Join("  ", r.Windows.Select(w =>
+            System.FormattableString.Invariant($"{w.Lo}-{w.Hi}: {Sq(r.StdErr[w.Hi - 1]) - Sq(r.StdErr[w.Lo - 1]):F4}/{Sq(r.OtherStdErr[w.Hi - 1]) - Sq(r.OtherStdErr[w.Lo - 1]):F4}"))));
+        static double Sq(double x) => x * x;
+    }
 }

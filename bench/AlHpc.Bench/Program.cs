@@ -11,6 +11,7 @@ if (args.Length > 0 && args[0] == "cputime") { AlHpc.Bench.CpuTimeProbe.Run(); r
 // Free-energy checks too long for the suite (docs/freeenergy.md): ClassyMC's LJ example n = 1..10; CPU time per AVBMC step
 if (args.Length > 0 && args[0] == "lj-classymc") { AlHpc.Bench.FreeEnergyChecks.LennardJones(args.Length > 1 ? int.Parse(args[1]) : 10); return; }
 if (args.Length > 0 && args[0] == "avbmc-cputime") { AlHpc.Bench.FreeEnergyChecks.CpuTime(args.Length > 1 ? args[1] : null); return; }
+if (args.Length > 0 && args[0] == "avbmc-efficiency") { AlHpc.Bench.FreeEnergyChecks.Efficiency(args[1..]); return; }
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 
 public partial class Program;

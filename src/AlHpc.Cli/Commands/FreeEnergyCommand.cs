@@ -25,17 +25,19 @@ public static class FreeEnergyCommand
         var criterion = new Option<double>("--criterion") { Description = "Stillinger cluster criterion distance (A)", DefaultValueFactory = _ => 4.0 };
         var minDistance = new Option<double>("--min-distance") { Description = "Hard core (A): configurations with a closer pair are outside the ensemble; 0 disables", DefaultValueFactory = _ => 1.0 };
         var radius = new Option<double?>("--radius") { Description = "Radius of the insertion sphere around the target (A); default: the criterion distance" };
+        var innerRadius = new Option<double>("--inner-radius") { Description = "Inner radius of the insertion region (A): insertions go into the shell between it and --radius, removals choose among the target's beads in that shell; 0: the whole sphere (ClassyMC's)", DefaultValueFactory = _ => new AvbmcSettings().InsertionInnerRadius };
         var bias = new Option<double>("--bias") { Description = "Energy bias of the removal choice, weight exp(-bias * beta * dU_remove); 0: uniform (classic AVBMC)", DefaultValueFactory = _ => 1.0 };
-        var window = new Option<int>("--window") { Description = "Sizes per window (windows overlap in one size and run in parallel)", DefaultValueFactory = _ => 6 };
-        var runs = new Option<int>("--runs") { Description = "Independent runs per window (the standard error is their spread; >= 2)", DefaultValueFactory = _ => 4 };
-        var steps = new Option<int>("--steps-per-period") { Description = "Monte Carlo steps per umbrella period", DefaultValueFactory = _ => 20_000 };
-        var equil = new Option<int>("--equilibration-periods") { Description = "Periods that adapt the umbrella and the step, then discarded", DefaultValueFactory = _ => 6 };
-        var prod = new Option<int>("--production-periods") { Description = "Periods combined by WHAM", DefaultValueFactory = _ => 12 };
-        var swap = new Option<double>("--swap-fraction") { Description = "Fraction of steps that are insertions/removals (the rest are translations)", DefaultValueFactory = _ => 0.3 };
+        var window = new Option<int>("--window") { Description = "Sizes per window (windows overlap in one size and run in parallel)", DefaultValueFactory = _ => new FreeEnergyOptions().WindowWidth };
+        var runs = new Option<int>("--runs") { Description = "Independent runs per window (the standard error is their spread; >= 2)", DefaultValueFactory = _ => new FreeEnergyOptions().Runs };
+        var steps = new Option<int>("--steps-per-period") { Description = "Monte Carlo steps per umbrella period", DefaultValueFactory = _ => new AvbmcSettings().StepsPerPeriod };
+        var equil = new Option<int>("--equilibration-periods") { Description = "Periods that adapt the umbrella and the step, then discarded", DefaultValueFactory = _ => new AvbmcSettings().EquilibrationPeriods };
+        var prod = new Option<int>("--production-periods") { Description = "Periods whose samples are kept (the umbrella keeps adapting between them)", DefaultValueFactory = _ => new AvbmcSettings().ProductionPeriods };
+        var swap = new Option<double>("--swap-fraction") { Description = "Fraction of steps that are insertions/removals (the rest are translations)", DefaultValueFactory = _ => new AvbmcSettings().SwapFraction };
+        var estimator = new Option<string>("--estimator") { Description = "wham: umbrella histograms + WHAM, per-run spread (ClassyMC's); tmmc: transition matrix of every insertion/removal attempt, pooled, jackknife. The other is written beside it as a check", DefaultValueFactory = _ => "wham" };
         var output = new Option<string>("--output", "-o") { Description = "Output CSV (n, beta_dG, stderr, dG_eV; the definition in '#' header lines)", Required = true };
         var figure = new Option<string?>("--figure") { Description = "Figure 5 as PNG (this curve, and the --compare curves, with error bands)" };
         var compare = new Option<string[]>("--compare") { Description = "CSV of an earlier alhpc freeenergy run to compare with (largest difference in kT; drawn in the figure); repeatable", AllowMultipleArgumentsPerToken = false };
-        foreach (var o in new Option[] { potential, model, temperature, logDensity, maxSize, seed, criterion, minDistance, radius, bias, window, runs, steps, equil, prod, swap, output, figure, compare })
+        foreach (var o in new Option[] { potential, model, temperature, logDensity, maxSize, seed, criterion, minDistance, radius, innerRadius, bias, window, runs, steps, equil, prod, swap, estimator, output, figure, compare })
             cmd.Options.Add(o);
         var threads = ThreadsOption.Add(cmd, "Results do not depend on it.");
 
@@ -47,6 +49,8 @@ public static class FreeEnergyCommand
             if (n < 1) throw new UsageException($"--max-size must be at least 1 (got {n})");
             if (!(t > 0) || !double.IsFinite(t)) throw new UsageException($"--temperature must be a positive finite number of K (got {t.ToString(ci)})");
             if (!double.IsFinite(lr)) throw new UsageException($"--log-density must be finite (got {lr.ToString(ci)})");
+            string est = pr.GetValue(estimator)!;
+            if (est is not ("wham" or "tmmc")) throw new UsageException($"--estimator must be wham or tmmc (got '{est}')");
             string outPath = pr.GetValue(output)!;
             string? figPath = pr.GetValue(figure);
             if (figPath != null && !figPath.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new UsageException("--figure must be a .png file");
@@ -56,11 +60,12 @@ public static class FreeEnergyCommand
             var settings = new AvbmcSettings
             {
                 TemperatureK = t, LogDensity = lr, CriterionDistance = pr.GetValue(criterion), MinPairDistance = pr.GetValue(minDistance),
-                InsertionRadius = pr.GetValue(radius), BiasStrength = pr.GetValue(bias), SwapFraction = pr.GetValue(swap),
+                InsertionRadius = pr.GetValue(radius), InsertionInnerRadius = pr.GetValue(innerRadius), BiasStrength = pr.GetValue(bias), SwapFraction = pr.GetValue(swap),
                 StepsPerPeriod = pr.GetValue(steps), EquilibrationPeriods = pr.GetValue(equil), ProductionPeriods = pr.GetValue(prod),
             };
             var options = new FreeEnergyOptions
             {
+                Estimator = est == "tmmc" ? FreeEnergyEstimator.TransitionMatrix : FreeEnergyEstimator.Wham,
                 MaxSize = n, WindowWidth = pr.GetValue(window), Runs = pr.GetValue(runs), Seed = pr.GetValue(seed), Threads = ThreadsOption.MaxDegreeOfParallelism(pr, threads),
             };
             try { settings.Validate(); options.Validate(); }
@@ -81,6 +86,8 @@ public static class FreeEnergyCommand
             for (int i = 0; i < result.Sizes.Length; i++)
                 Console.WriteLine(string.Create(ci, $"{result.Sizes[i],5} {result.BetaDeltaG[i],11:F4} {result.StdErr[i],9:F4} {dg[i],11:F6}"));
             Console.WriteLine(string.Create(ci, $"{result.Steps:N0} steps in {result.Seconds:F1} s ({result.StepsPerSecond:N0} steps/s); insertion/removal acceptance {(double)result.SwapAccepted / Math.Max(1, result.SwapAttempts):F4}, translation {(double)result.TranslateAccepted / Math.Max(1, result.TranslateAttempts):F4}; largest standard error {result.StdErr.Max():F3} kT"));
+            var (agreeDiff, agreeAt, agreeSigma) = result.EstimatorAgreement();
+            Console.WriteLine(string.Create(ci, $"estimators: {FreeEnergyResult.EstimatorName(result.Options.Estimator)} (reported) against {FreeEnergyResult.EstimatorName(result.OtherEstimator)}: largest difference {agreeDiff:F3} kT at n = {agreeAt} ({agreeSigma:F1} combined standard errors)"));
             foreach (var o in others)
             {
                 var (d, at, se, common) = curve.Compare(o);

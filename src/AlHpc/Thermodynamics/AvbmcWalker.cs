@@ -17,8 +17,13 @@ public sealed record AvbmcSettings
     public double CriterionDistance { get; init; } = 4.0;
     /// <summary>Hard core (A): configurations with a pair closer than this are outside the ensemble (0: none).</summary>
     public double MinPairDistance { get; init; } = 1.0;
-    /// <summary>Radius R (A) of the aggregation sphere around the target; null: the criterion distance.</summary>
+    /// <summary>Outer radius R (A) of the aggregation region around the target; null: the criterion distance.</summary>
     public double? InsertionRadius { get; init; }
+    /// <summary>Inner radius r_in (A) of the aggregation region: insertions go uniformly into the shell
+    /// r_in &lt;= |y - x_t| &lt; R and removals choose among the beads in that shell of the target (0: the whole
+    /// sphere, as in ClassyMC). Any value below R is exact (the tests check detailed balance for it); a value
+    /// near the start of the first neighbour shell wastes fewer insertions on the repulsive core.</summary>
+    public double InsertionInnerRadius { get; init; }
     /// <summary>Energy bias gamma of the removal choice: weight exp(-gamma beta dU_remove) (0: uniform, classic AVBMC).</summary>
     public double BiasStrength { get; init; } = 1.0;
     /// <summary>Probability that a step is an insertion or removal attempt (50/50); the rest are translations.</summary>
@@ -28,9 +33,13 @@ public sealed record AvbmcSettings
     /// <summary>Steps per umbrella period (one histogram and one bias update per period).</summary>
     public int StepsPerPeriod { get; init; } = 20_000;
     /// <summary>Periods that adapt the bias and the step and are then discarded.</summary>
-    public int EquilibrationPeriods { get; init; } = 6;
+    public int EquilibrationPeriods { get; init; } = 2;
     /// <summary>Periods combined by WHAM (the bias keeps adapting between them).</summary>
-    public int ProductionPeriods { get; init; } = 12;
+    public int ProductionPeriods { get; init; } = 16;
+    /// <summary>Umbrella update after each period: w(n) = -ln P(n) from the transition-matrix sums of all periods so
+    /// far (flat within a few periods, whatever the start), ClassyMC's histogram rule for sizes not reached yet;
+    /// false: ClassyMC's histogram rule alone.</summary>
+    public bool TransitionMatrixBias { get; init; } = true;
     /// <summary>Steps between full recomputes of the backend energy (round-off drift guard).</summary>
     public int ResyncEvery { get; init; } = 5_000;
 
@@ -45,6 +54,7 @@ public sealed record AvbmcSettings
         if (!(CriterionDistance > 0) || !double.IsFinite(CriterionDistance)) throw new ArgumentOutOfRangeException(nameof(CriterionDistance), "the criterion distance must be positive");
         if (!(MinPairDistance >= 0) || MinPairDistance >= CriterionDistance) throw new ArgumentOutOfRangeException(nameof(MinPairDistance), "the hard core must be >= 0 and below the criterion distance");
         if (InsertionRadius is { } r && (!(r > MinPairDistance) || !double.IsFinite(r))) throw new ArgumentOutOfRangeException(nameof(InsertionRadius), "the insertion radius must exceed the hard core");
+        if (!(InsertionInnerRadius >= 0) || !(InsertionInnerRadius < Radius)) throw new ArgumentOutOfRangeException(nameof(InsertionInnerRadius), "the inner insertion radius must be >= 0 and below the insertion radius");
         if (!(BiasStrength >= 0) || !double.IsFinite(BiasStrength)) throw new ArgumentOutOfRangeException(nameof(BiasStrength), "the bias strength must be >= 0");
         if (!(SwapFraction > 0 && SwapFraction <= 1)) throw new ArgumentOutOfRangeException(nameof(SwapFraction), "the swap fraction must be in (0, 1]");
         if (!(MaxStep > 0) || !double.IsFinite(MaxStep)) throw new ArgumentOutOfRangeException(nameof(MaxStep), "the max step must be positive");
@@ -70,6 +80,54 @@ public sealed record WalkerStats
     public long TranslateAccepted { get; init; }
     public double MaxResyncDrift { get; init; }
     public double FinalStep { get; init; }
+    /// <summary>The production periods' transition sums (the transition-matrix estimator's input).</summary>
+    public TransitionSums? Transitions { get; init; }
+}
+
+/// <summary>
+/// Transition-matrix (TMMC) sums of one walker's production, per size n (index n - MinSize): the sum over
+/// the insertion attempts made at n of their unbiased acceptance probability min(1, r0) (r0: the acceptance
+/// ratio without the umbrella; impossible moves count 0) and their number, and the same for removals. The
+/// unbiased chain is in detailed balance, so summed over the configurations of each size
+/// P(n) T(n -> n+1) = P(n+1) T(n+1 -> n), where T(n -> n+1) is the insertion attempt probability times the
+/// mean of min(1, r0) over the configurations of size n. Insertions and removals are attempted with the same
+/// probability, so ln P(n+1) - ln P(n) = ln mean_n[a0_insert] - ln mean_n+1[a0_remove]. Every attempt adds
+/// information (not only the accepted ones), which is why this estimator has a smaller variance than
+/// histograms when acceptance is low (Fitzgerald, Errington; Shen and Errington's TMMC).
+/// </summary>
+public sealed record TransitionSums(double[] InsertSum, long[] InsertCount, double[] RemoveSum, long[] RemoveCount)
+{
+    public static TransitionSums Empty(int bins) => new(new double[bins], new long[bins], new double[bins], new long[bins]);
+
+    /// <summary>The element-wise sum (sign +1) or difference (sign -1) of two sets of sums over the same sizes.</summary>
+    public TransitionSums Combine(TransitionSums other, int sign)
+    {
+        int bins = InsertSum.Length;
+        var r = Empty(bins);
+        for (int i = 0; i < bins; i++)
+        {
+            r.InsertSum[i] = InsertSum[i] + sign * other.InsertSum[i];
+            r.InsertCount[i] = InsertCount[i] + sign * other.InsertCount[i];
+            r.RemoveSum[i] = RemoveSum[i] + sign * other.RemoveSum[i];
+            r.RemoveCount[i] = RemoveCount[i] + sign * other.RemoveCount[i];
+        }
+        return r;
+    }
+
+    /// <summary>ln P(n) - ln P(MinSize) (index n - MinSize); -infinity from the first size whose ratio is
+    /// unknown (no attempt, or no non-zero acceptance, on either side).</summary>
+    public double[] LogProbabilities()
+    {
+        int bins = InsertSum.Length;
+        var lnP = new double[bins];
+        for (int i = 1; i < bins; i++)
+        {
+            double up = InsertCount[i - 1] > 0 ? InsertSum[i - 1] / InsertCount[i - 1] : 0;
+            double down = RemoveCount[i] > 0 ? RemoveSum[i] / RemoveCount[i] : 0;
+            lnP[i] = up > 0 && down > 0 && double.IsFinite(lnP[i - 1]) ? lnP[i - 1] + Math.Log(up) - Math.Log(down) : double.NegativeInfinity;
+        }
+        return lnP;
+    }
 }
 
 /// <summary>
@@ -96,7 +154,7 @@ public sealed class AvbmcWalker
     private readonly AvbmcSettings _s;
     private readonly IMcEnergyBackend _backend;
     private readonly ClusterCriterion _criterion;
-    private readonly double _beta, _gammaBeta, _r2, _lnVin, _lnRho;
+    private readonly double _beta, _gammaBeta, _r2, _rIn2, _rIn3, _lnVin, _lnRho;
     private readonly int _min, _max;
     private double[] _w;
     private int[] _cand = new int[64];
@@ -122,8 +180,11 @@ public sealed class AvbmcWalker
         _beta = settings.Beta;
         _gammaBeta = settings.BiasStrength * _beta;
         double r = settings.Radius;
+        double rIn = settings.InsertionInnerRadius;
         _r2 = r * r;
-        _lnVin = Math.Log(4.0 / 3.0 * Math.PI * r * r * r);
+        _rIn2 = rIn * rIn;
+        _rIn3 = rIn * rIn * rIn;
+        _lnVin = Math.Log(4.0 / 3.0 * Math.PI * (r * r * r - _rIn3));
         _lnRho = settings.LogDensity;
         _w = new double[maxSize - minSize + 1];
     }
@@ -159,7 +220,7 @@ public sealed class AvbmcWalker
 
     private double W(int n) => _w[n - _min];
 
-    /// <summary>Beads k != t within R of bead t (A) into _cand; returns their count.</summary>
+    /// <summary>Beads k != t in the shell r_in &lt;= d &lt; R of bead t (A) into _cand; returns their count.</summary>
     private int CollectCandidates(int t)
     {
         var p = _backend.Positions;
@@ -171,7 +232,8 @@ public sealed class AvbmcWalker
         {
             if (k == t) continue;
             double dx = p[3 * k] - tx, dy = p[3 * k + 1] - ty, dz = p[3 * k + 2] - tz;
-            if (dx * dx + dy * dy + dz * dz < _r2) _cand[c++] = k;
+            double d2 = dx * dx + dy * dy + dz * dz;
+            if (d2 < _r2 && d2 >= _rIn2) _cand[c++] = k;
         }
         _candCount = c;
         return c;
@@ -231,7 +293,7 @@ public sealed class AvbmcWalker
         int c = CollectCandidates(t);
         int self = -1;
         for (int i = 0; i < c; i++) if (_cand[i] == n) { self = i; break; }
-        if (self < 0) { _pendingLnAcc = double.NegativeInfinity; return _pendingLnAcc; } // outside the sphere (rounding at the surface)
+        if (self < 0) { _pendingLnAcc = double.NegativeInfinity; return _pendingLnAcc; } // outside t's region (rounding at a surface)
         double lnSum = CandidateLogWeights(self, -dE);
         if (double.IsNaN(lnSum)) { _pendingLnAcc = double.NegativeInfinity; return _pendingLnAcc; }
         double lnPsel = _logWeight[self] - lnSum;
@@ -342,6 +404,8 @@ public sealed class AvbmcWalker
         double step = s.MaxStep, stepMax = s.CriterionDistance;
         long insAtt = 0, insAcc = 0, remAtt = 0, remAcc = 0, trAtt = 0, trAcc = 0, steps = 0;
         long winAtt = 0, winAcc = 0;
+        var tm = TransitionSums.Empty(bins);
+        var tmAll = TransitionSums.Empty(bins); // every period: drives the umbrella (valid for any bias)
         double maxDrift = 0, radius = Math.Sqrt(_r2);
         int totalPeriods = equilibrationPeriods + productionPeriods;
         for (int period = 0; period < totalPeriods; period++)
@@ -359,12 +423,18 @@ public sealed class AvbmcWalker
                     {
                         insAtt++;
                         int t = rng.NextInt(n);
-                        rng.NextInUnitBall(out double bx, out double by, out double bz);
+                        ShellPoint(ref rng, radius, out double bx, out double by, out double bz);
                         var p = _backend.Positions;
-                        double lnAcc = EvaluateInsertion(t, p[3 * t] + radius * bx, p[3 * t + 1] + radius * by, p[3 * t + 2] + radius * bz);
+                        double lnAcc = EvaluateInsertion(t, p[3 * t] + bx, p[3 * t + 1] + by, p[3 * t + 2] + bz);
                         bool ok = lnAcc >= 0 || (lnAcc > double.NegativeInfinity && rng.NextDouble() < Math.Exp(lnAcc));
                         CompleteInsertion(ok);
                         if (ok) insAcc++;
+                        if (n < _max)
+                        {
+                            double a0 = lnAcc > double.NegativeInfinity ? Math.Exp(Math.Min(0, lnAcc - (W(n + 1) - W(n)))) : 0;
+                            tmAll.InsertCount[n - _min]++; tmAll.InsertSum[n - _min] += a0;
+                            if (!equilibrating) { tm.InsertCount[n - _min]++; tm.InsertSum[n - _min] += a0; }
+                        }
                     }
                     else
                     {
@@ -374,6 +444,12 @@ public sealed class AvbmcWalker
                         bool ok = lnAcc >= 0 || (lnAcc > double.NegativeInfinity && rng.NextDouble() < Math.Exp(lnAcc));
                         CompleteRemoval(ok);
                         if (ok) remAcc++;
+                        if (n > _min)
+                        {
+                            double a0 = lnAcc > double.NegativeInfinity ? Math.Exp(Math.Min(0, lnAcc - (W(n - 1) - W(n)))) : 0;
+                            tmAll.RemoveCount[n - _min]++; tmAll.RemoveSum[n - _min] += a0;
+                            if (!equilibrating) { tm.RemoveCount[n - _min]++; tm.RemoveSum[n - _min] += a0; }
+                        }
                     }
                 }
                 else if (n > 1)
@@ -407,13 +483,40 @@ public sealed class AvbmcWalker
                 winAtt = winAcc = 0;
             }
             if (!equilibrating) periods.Add(new UmbrellaPeriod(weightsUsed, hist));
-            AdaptWeights(hist);
+            if (_s.TransitionMatrixBias) AdaptWeights(hist, tmAll); else AdaptWeights(hist);
         }
         return (periods, new WalkerStats
         {
             Steps = steps, InsertAttempts = insAtt, InsertAccepted = insAcc, RemoveAttempts = remAtt, RemoveAccepted = remAcc,
-            TranslateAttempts = trAtt, TranslateAccepted = trAcc, MaxResyncDrift = maxDrift, FinalStep = step,
+            TranslateAttempts = trAtt, TranslateAccepted = trAcc, MaxResyncDrift = maxDrift, FinalStep = step, Transitions = tm,
         });
+    }
+
+    /// <summary>A point uniform in the shell r_in &lt;= |b| &lt; R (the whole ball of radius R when r_in = 0), A.</summary>
+    private void ShellPoint(ref McRandom rng, double radius, out double x, out double y, out double z)
+    {
+        rng.NextInUnitBall(out x, out y, out z);
+        if (_rIn3 == 0) { x *= radius; y *= radius; z *= radius; return; }
+        // Direction from the ball point (isotropic), radius by inverting the shell's r^3 distribution.
+        double len = Math.Sqrt(x * x + y * y + z * z);
+        while (len < 1e-9) { rng.NextInUnitBall(out x, out y, out z); len = Math.Sqrt(x * x + y * y + z * z); }
+        double r = Math.Cbrt(_rIn3 + rng.NextDouble() * (radius * radius * radius - _rIn3)) / len;
+        x *= r; y *= r; z *= r;
+    }
+
+    /// <summary>
+    /// The umbrella from the transition-matrix estimate of everything sampled so far: w(n) = -(ln P(n) - ln P(MinSize)),
+    /// which flattens the size histogram; sizes whose ratio is not known yet take ClassyMC's histogram rule.
+    /// </summary>
+    internal void AdaptWeights(long[] hist, TransitionSums all)
+    {
+        var lnP = all.LogProbabilities();
+        AdaptWeights(hist);
+        int k = 0;
+        while (k < lnP.Length && double.IsFinite(lnP[k])) k++;
+        if (k < 2) return; // nothing known beyond MinSize yet
+        double shift = -lnP[k - 1] - _w[k - 1];
+        for (int i = 0; i < _w.Length; i++) _w[i] = i < k ? -lnP[i] : _w[i] + shift;
     }
 
     /// <summary>ClassyMC's flattening rule: w(n) -= ln(H(n)/H_max), unvisited as H = 1; w(MinSize) = 0.</summary>

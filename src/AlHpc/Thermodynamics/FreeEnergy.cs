@@ -7,6 +7,19 @@ using AlHpc.Potentials;
 
 namespace AlHpc.Thermodynamics;
 
+/// <summary>How each run's sizes are weighed (both are computed from the same trajectories; the other one is
+/// kept in the result as a cross-check).</summary>
+public enum FreeEnergyEstimator
+{
+    /// <summary>Histograms of the umbrella periods combined by self-consistent WHAM (ClassyMC's): each run gives
+    /// its own curve, the standard error is their spread. The default.</summary>
+    Wham,
+    /// <summary>Transition matrix (TMMC): the mean unbiased acceptance of every insertion and removal attempt
+    /// (<see cref="TransitionSums"/>), pooled over the runs of a window, with jackknife (leave one run out)
+    /// bias correction and standard error (a ratio of means is biased for short runs).</summary>
+    TransitionMatrix,
+}
+
 /// <summary>Options of <see cref="FreeEnergy.Compute"/> beyond the sampler settings.</summary>
 public sealed record FreeEnergyOptions
 {
@@ -22,6 +35,8 @@ public sealed record FreeEnergyOptions
     public int Threads { get; init; } = -1;
     /// <summary>FIRE-relax each window's random start cluster before sampling.</summary>
     public bool RelaxStart { get; init; } = true;
+    /// <summary>The estimator of the reported curve (the other one is reported beside it).</summary>
+    public FreeEnergyEstimator Estimator { get; init; } = FreeEnergyEstimator.Wham;
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the bad option.</summary>
     public void Validate()
@@ -45,6 +60,10 @@ public sealed record FreeEnergyResult
     public required int[] Sizes { get; init; }
     public required double[] BetaDeltaG { get; init; }
     public required double[] StdErr { get; init; }
+    /// <summary>The same curve from the other estimator (same trajectories): a consistency check.</summary>
+    public required double[] OtherBetaDeltaG { get; init; }
+    public required double[] OtherStdErr { get; init; }
+    public FreeEnergyEstimator OtherEstimator => Options.Estimator == FreeEnergyEstimator.Wham ? FreeEnergyEstimator.TransitionMatrix : FreeEnergyEstimator.Wham;
     public double[] DeltaGEv => BetaDeltaG.Select(g => g * Units.BoltzmannEvPerK * Settings.TemperatureK).ToArray();
     public required (int Lo, int Hi)[] Windows { get; init; }
     public long Steps { get; init; }
@@ -66,10 +85,29 @@ public sealed record FreeEnergyResult
         yield return "#   criterion and to no pair closer than the hard core; beta_dG(n) = -ln(rho_n/rho_1); dG_eV = beta_dG * k_B T.";
         yield return "#   Another density: beta_dG(n; rho) = beta_dG(n; rho0) - (n-1) ln(rho/rho0).";
         yield return string.Create(ci, $"# potential: {PotentialName}");
-        yield return string.Create(ci, $"# temperature_K: {Settings.TemperatureK:R}; ln_rho_per_A3: {Settings.LogDensity:R}; criterion_A: {Settings.CriterionDistance:R}; hard_core_A: {Settings.MinPairDistance:R}; insertion_radius_A: {Settings.Radius:R}; bias_strength: {Settings.BiasStrength:R}");
+        yield return string.Create(ci, $"# temperature_K: {Settings.TemperatureK:R}; ln_rho_per_A3: {Settings.LogDensity:R}; criterion_A: {Settings.CriterionDistance:R}; hard_core_A: {Settings.MinPairDistance:R}; insertion_radius_A: {Settings.Radius:R}; insertion_inner_radius_A: {Settings.InsertionInnerRadius:R}; bias_strength: {Settings.BiasStrength:R}");
         yield return string.Create(ci, $"# windows: {string.Join(' ', Windows.Select(w => $"{w.Lo}-{w.Hi}"))}; runs_per_window: {Options.Runs}; steps_per_period: {Settings.StepsPerPeriod}; equilibration_periods: {Settings.EquilibrationPeriods}; production_periods: {Settings.ProductionPeriods}; seed: {Options.Seed}");
+        yield return string.Create(ci, $"# estimator: {EstimatorName(Options.Estimator)}; other_beta_dG, other_stderr: the same trajectories through {EstimatorName(OtherEstimator)} (a consistency check)");
         yield return string.Create(ci, $"# stderr: standard error of beta_dG from the spread of the independent runs of each window, accumulated along the windows");
         yield return string.Create(ci, $"# steps: {Steps}; seconds: {Seconds:F1}; steps_per_second: {StepsPerSecond:F0}; swap_acceptance: {(SwapAttempts > 0 ? (double)SwapAccepted / SwapAttempts : 0):F4}; translation_acceptance: {(TranslateAttempts > 0 ? (double)TranslateAccepted / TranslateAttempts : 0):F4}");
+    }
+
+    /// <summary>The estimator as written in the CSV and printed.</summary>
+    public static string EstimatorName(FreeEnergyEstimator e) => e == FreeEnergyEstimator.Wham ? "umbrella histograms + WHAM" : "transition matrix (TMMC)";
+
+    /// <summary>Largest |estimator - other estimator| over the sizes in units of their combined standard error
+    /// (the two share trajectories, so this overstates the independence; a value far above 3 means trouble).</summary>
+    public (double MaxDiff, int AtSize, double Sigmas) EstimatorAgreement()
+    {
+        double worst = 0, diff = 0; int at = 0;
+        for (int i = 0; i < Sizes.Length; i++)
+        {
+            double d = BetaDeltaG[i] - OtherBetaDeltaG[i];
+            double se = Math.Sqrt(StdErr[i] * StdErr[i] + OtherStdErr[i] * OtherStdErr[i]);
+            double z = se > 0 ? Math.Abs(d) / se : 0;
+            if (z > worst) { worst = z; diff = d; at = Sizes[i]; }
+        }
+        return (diff, at, worst);
     }
 
     /// <summary>Writes the CSV (n, beta_dG, stderr, dG_eV) atomically with the definition in '#' header lines.</summary>
@@ -80,9 +118,9 @@ public sealed record FreeEnergyResult
         AtomicFile.WriteText(path, w =>
         {
             foreach (var l in HeaderLines()) w.WriteLine(l);
-            w.WriteLine("n,beta_dG,stderr,dG_eV");
+            w.WriteLine("n,beta_dG,stderr,dG_eV,other_beta_dG,other_stderr");
             for (int i = 0; i < Sizes.Length; i++)
-                w.WriteLine(string.Create(ci, $"{Sizes[i]},{BetaDeltaG[i]:F6},{StdErr[i]:F6},{dg[i]:F8}"));
+                w.WriteLine(string.Create(ci, $"{Sizes[i]},{BetaDeltaG[i]:F6},{StdErr[i]:F6},{dg[i]:F8},{OtherBetaDeltaG[i]:F6},{OtherStdErr[i]:F6}"));
         });
     }
 }
@@ -197,7 +235,8 @@ public static class FreeEnergy
         int tasks = windows.Length * runs;
         long stepsPerTask = (long)settings.StepsPerPeriod * (settings.EquilibrationPeriods + settings.ProductionPeriods);
         long total = stepsPerTask * tasks, done = 0;
-        var lnP = new double[tasks][];
+        var lnWham = new double[tasks][];
+        var sums = new TransitionSums[tasks];
         var stats = new WalkerStats[tasks];
         var po = new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = cancellation };
         Parallel.For(0, tasks, po, task =>
@@ -211,16 +250,71 @@ public static class FreeEnergy
             var rng = new McRandom(seed);
             var (periods, st) = walker.Run(ref rng, settings.EquilibrationPeriods, settings.ProductionPeriods,
                 d => { long now = Interlocked.Add(ref done, d); progress?.Invoke(now, total); }, cancellation);
-            var lp = Wham.LogProbabilities(periods);
-            for (int i = 0; i < lp.Length; i++)
-                if (!double.IsFinite(lp[i]))
+            var wham = Wham.LogProbabilities(periods);
+            for (int i = 0; i < wham.Length; i++)
+                if (!double.IsFinite(wham[i]))
                     throw new InvalidOperationException($"window {lo}-{hi}, run {r + 1}: size {lo + i} was never visited in production; give more steps per period or periods");
-            lnP[task] = lp;
+            lnWham[task] = wham;
+            sums[task] = st.Transitions!;
             stats[task] = st;
         });
 
-        // Chain the windows: G(n) = G(lo) + mean_r[ln P_r(lo) - ln P_r(n)], variances add.
         int nmax = options.MaxSize;
+        var wh = Chain(windows, runs, nmax, lnWham);
+        var tmc = ChainJackknife(windows, runs, nmax, sums);
+        var ((g, var), (go, varo)) = options.Estimator == FreeEnergyEstimator.Wham ? (wh, tmc) : (tmc, wh);
+        return new FreeEnergyResult
+        {
+            PotentialName = potential.Name, Settings = settings, Options = options,
+            Sizes = Enumerable.Range(1, nmax).ToArray(), BetaDeltaG = g, StdErr = var.Select(Math.Sqrt).ToArray(),
+            OtherBetaDeltaG = go, OtherStdErr = varo.Select(Math.Sqrt).ToArray(),
+            Windows = windows,
+            Steps = stats.Where(s => s != null).Sum(s => s.Steps),
+            SwapAttempts = stats.Where(s => s != null).Sum(s => s.InsertAttempts + s.RemoveAttempts),
+            SwapAccepted = stats.Where(s => s != null).Sum(s => s.InsertAccepted + s.RemoveAccepted),
+            TranslateAttempts = stats.Where(s => s != null).Sum(s => s.TranslateAttempts),
+            TranslateAccepted = stats.Where(s => s != null).Sum(s => s.TranslateAccepted),
+            MaxResyncDrift = stats.Where(s => s != null).Select(s => s.MaxResyncDrift).DefaultIfEmpty(0).Max(),
+            Seconds = sw.Elapsed.TotalSeconds,
+        };
+    }
+
+    /// <summary>
+    /// The transition-matrix curve: per window the sums of all runs pooled, bias-corrected and with a standard
+    /// error by the jackknife over runs (theta_J = R theta - (R - 1) mean theta_(-r),
+    /// var = (R - 1)/R sum (theta_(-r) - mean)^2); windows chained at the shared sizes, variances added.
+    /// </summary>
+    private static (double[] G, double[] Var) ChainJackknife((int Lo, int Hi)[] windows, int runs, int nmax, TransitionSums[] sums)
+    {
+        var g = new double[nmax];
+        var var = new double[nmax];
+        for (int wi = 0; wi < windows.Length; wi++)
+        {
+            var (lo, hi) = windows[wi];
+            var pooled = sums[wi * runs];
+            for (int r = 1; r < runs; r++) pooled = pooled.Combine(sums[wi * runs + r], 1);
+            var all = pooled.LogProbabilities();
+            var loo = new double[runs][];
+            for (int r = 0; r < runs; r++) loo[r] = pooled.Combine(sums[wi * runs + r], -1).LogProbabilities();
+            double g0 = g[lo - 1], v0 = var[lo - 1];
+            for (int n = lo + 1; n <= hi; n++)
+            {
+                int i = n - lo;
+                if (!double.IsFinite(all[i]) || loo.Any(l => !double.IsFinite(l[i])))
+                    throw new InvalidOperationException($"window {lo}-{hi}: no accepted transition between sizes {n - 1} and {n} in some runs; give more steps per period or periods");
+                double mean = loo.Average(l => -l[i]);
+                double theta = runs * -all[i] - (runs - 1) * mean;
+                double v = (runs - 1.0) / runs * loo.Sum(l => (-l[i] - mean) * (-l[i] - mean));
+                g[n - 1] = g0 + theta;
+                var[n - 1] = v0 + v;
+            }
+        }
+        return (g, var);
+    }
+
+    /// <summary>Chains the windows: G(n) = G(lo) + mean_r[ln P_r(lo) - ln P_r(n)]; the variances of the means add.</summary>
+    private static (double[] G, double[] Var) Chain((int Lo, int Hi)[] windows, int runs, int nmax, double[][] lnP)
+    {
         var g = new double[nmax];
         var var = new double[nmax];
         for (int wi = 0; wi < windows.Length; wi++)
@@ -241,19 +335,7 @@ public static class FreeEnergy
                 var[n - 1] = v0 + s2 / runs;
             }
         }
-        return new FreeEnergyResult
-        {
-            PotentialName = potential.Name, Settings = settings, Options = options,
-            Sizes = Enumerable.Range(1, nmax).ToArray(), BetaDeltaG = g, StdErr = var.Select(Math.Sqrt).ToArray(),
-            Windows = windows,
-            Steps = stats.Where(s => s != null).Sum(s => s.Steps),
-            SwapAttempts = stats.Where(s => s != null).Sum(s => s.InsertAttempts + s.RemoveAttempts),
-            SwapAccepted = stats.Where(s => s != null).Sum(s => s.InsertAccepted + s.RemoveAccepted),
-            TranslateAttempts = stats.Where(s => s != null).Sum(s => s.TranslateAttempts),
-            TranslateAccepted = stats.Where(s => s != null).Sum(s => s.TranslateAccepted),
-            MaxResyncDrift = stats.Where(s => s != null).Select(s => s.MaxResyncDrift).DefaultIfEmpty(0).Max(),
-            Seconds = sw.Elapsed.TotalSeconds,
-        };
+        return (g, var);
     }
 
     /// <summary>A random connected start of <paramref name="size"/> beads scaled to the criterion, optionally FIRE-relaxed.</summary>

@@ -24,9 +24,10 @@ public class AvbmcDetailedBalanceTests
         1.0, 1.5, 2.5,
     ];
 
-    private static AvbmcSettings Settings(double gamma, double lnRho) => new()
+    private static AvbmcSettings Settings(double gamma, double lnRho, double inner = 0) => new()
     {
         TemperatureK = 300, LogDensity = lnRho, CriterionDistance = 4.0, MinPairDistance = 1.0, BiasStrength = gamma,
+        InsertionInnerRadius = inner,
     };
 
     private static double Energy(ReadOnlySpan<double> p) =>
@@ -46,14 +47,15 @@ public class AvbmcDetailedBalanceTests
     }
 
     /// <summary>Selection probability of bead j around target t in configuration p, from full energies.</summary>
-    private static (int[] Beads, double[] Probs) ExpectedChoice(double[] p, int t, double gammaBeta, double radius)
+    private static (int[] Beads, double[] Probs) ExpectedChoice(double[] p, int t, double gammaBeta, double radius, double inner)
     {
         int n = p.Length / 3;
         double u = Energy(p);
         var beads = new List<int>(); var lw = new List<double>();
         for (int k = 0; k < n; k++)
         {
-            if (k == t || Dist(p, k, p[3 * t], p[3 * t + 1], p[3 * t + 2]) >= radius) continue;
+            double d = Dist(p, k, p[3 * t], p[3 * t + 1], p[3 * t + 2]);
+            if (k == t || d >= radius || d < inner) continue;
             beads.Add(k);
             lw.Add(-gammaBeta * (Energy(Without(p, k)) - u));
         }
@@ -68,11 +70,14 @@ public class AvbmcDetailedBalanceTests
     [InlineData(0.5, -15.0, 1.6, 2.2, -1.3)]
     [InlineData(0.0, -12.0, 2.6, 1.7, 1.2)]   // classic AVBMC (uniform removal choice)
     [InlineData(0.0, -6.0, 3.2, -1.2, 1.3)]
-    public void InsertionAndRemovalBalanceOverAllTargets(double gamma, double lnRho, double x, double y, double z)
+    [InlineData(1.0, -12.0, 2.6, 1.7, 1.2, 2.1)]  // shell 2.1-4 A: beads 1 and 3 (2.09, 2.07 A) can no longer produce it
+    [InlineData(0.0, -12.0, 2.6, 1.7, 1.2, 2.1)]
+    [InlineData(0.5, -8.0, 4.5, 1.0, -1.0, 1.5)]
+    public void InsertionAndRemovalBalanceOverAllTargets(double gamma, double lnRho, double x, double y, double z, double inner = 0)
     {
-        var s = Settings(gamma, lnRho);
+        var s = Settings(gamma, lnRho, inner);
         double beta = 1 / (Units.BoltzmannEvPerK * s.TemperatureK), radius = s.CriterionDistance;
-        double vIn = 4.0 / 3.0 * Math.PI * radius * radius * radius;
+        double vIn = 4.0 / 3.0 * Math.PI * (radius * radius * radius - inner * inner * inner);
         var pot = TersoffPotential.MlBop;
         var walker = new AvbmcWalker(s, pot.CreateMcBackend(), 1, 6) { Weights = Weights };
         int n = S4.Length / 3;
@@ -92,9 +97,11 @@ public class AvbmcDetailedBalanceTests
             double lnAcc = walker.EvaluateInsertion(t, x, y, z);
             walker.CompleteInsertion(false);
             Assert.Equal(S4, walker.Positions.ToArray());
-            if (Dist(S4, t, x, y, z) >= radius)
+            double dt = Dist(S4, t, x, y, z);
+            if (dt >= radius || dt < inner)
             {
-                // The sampler is never asked this (the point is outside t's sphere): no flow through t.
+                // The sampler is never asked this (the point is outside t's region): no flow through t.
+                Assert.Equal(double.NegativeInfinity, lnAcc);
                 continue;
             }
             producing++;
@@ -111,7 +118,7 @@ public class AvbmcDetailedBalanceTests
             if (t == newIndex) continue;
             Assert.True(walker.Load(s5));
             var (beads, probs) = walker.RemovalChoice(t);
-            var (eb, ep) = ExpectedChoice(s5, t, gamma * beta, radius);
+            var (eb, ep) = ExpectedChoice(s5, t, gamma * beta, radius, inner);
             Assert.Equal(eb, beads);
             for (int i = 0; i < ep.Length; i++) Assert.Equal(ep[i], probs[i], 1e-9);
             int pos = Array.IndexOf(beads, newIndex);
@@ -127,14 +134,16 @@ public class AvbmcDetailedBalanceTests
         Assert.True(Math.Abs(lhs - rhs) < 1e-8, $"ln flow forward {lhs}, reverse {rhs}");
     }
 
-    [Fact]
-    public void RemovalOfEveryBeadBalancesItsInsertion()
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(2.1)] // shell: some beads are then out of some targets' regions
+    public void RemovalOfEveryBeadBalancesItsInsertion(double inner)
     {
         // Each bead j of a 5-bead cluster removed (through every target holding it) against its insertion
         // into the 4 others (through every target able to produce it); bridging beads cannot be removed.
         double gamma = 1.0, lnRho = -10.0;
-        var s = Settings(gamma, lnRho);
-        double beta = 1 / (Units.BoltzmannEvPerK * 300), radius = 4.0, vIn = 4.0 / 3.0 * Math.PI * 64;
+        var s = Settings(gamma, lnRho, inner);
+        double beta = 1 / (Units.BoltzmannEvPerK * 300), radius = 4.0, vIn = 4.0 / 3.0 * Math.PI * (64 - inner * inner * inner);
         double[] full = [.. S4, 2.6, 1.7, 1.2];
         int n1 = full.Length / 3;
         var walker = new AvbmcWalker(s, TersoffPotential.MlBop.CreateMcBackend(), 1, 6) { Weights = Weights };
@@ -163,7 +172,8 @@ public class AvbmcDetailedBalanceTests
             double forward = 0;
             for (int t = 0; t < n1 - 1; t++)
             {
-                if (Dist(rest, t, x, y, z) >= radius) continue;
+                double dt = Dist(rest, t, x, y, z);
+                if (dt >= radius || dt < inner) continue;
                 Assert.True(walker.Load(rest));
                 double lnAcc = walker.EvaluateInsertion(t, x, y, z);
                 walker.CompleteInsertion(false);

@@ -28,10 +28,12 @@ public class ThermoCliTests
         (code, var stdout, err) = Run([.. common, "--seed", "2", "-o", csv2, "--compare", csv, "--figure", png]);
         Assert.True(code == 0, err);
         Assert.Contains("largest |difference|", stdout);
+        Assert.Contains("estimators: umbrella histograms + WHAM (reported) against transition matrix", stdout);
         Assert.True(IsPng(png));
         var lines = File.ReadAllLines(csv);
         Assert.Contains(lines, l => l.StartsWith("# definition:"));
-        Assert.Contains("n,beta_dG,stderr,dG_eV", lines);
+        Assert.Contains("n,beta_dG,stderr,dG_eV,other_beta_dG,other_stderr", lines);
+        Assert.Contains(lines, l => l.StartsWith("# estimator: umbrella histograms + WHAM"));
         var curve = FreeEnergyCurve.Read(csv2);
         Assert.Equal([1, 2, 3], curve.Sizes);
         Assert.Equal(300, curve.TemperatureK);
@@ -51,6 +53,8 @@ public class ThermoCliTests
     [InlineData("--log-density", "Infinity", "--log-density")]
     [InlineData("--potential", "/nonexistent/x.tersoff", "x.tersoff")]
     [InlineData("--model", "/nonexistent/m.json", "m.json")]
+    [InlineData("--inner-radius", "4.5", "inner")]
+    [InlineData("--estimator", "histogram", "histogram")]
     public void FreeEnergyBadInputExitsTwoAndWritesNothing(string option, string value, string mentioned)
     {
         var dir = TestPaths.NewTempDir();
