@@ -15,8 +15,11 @@ public sealed record AvbmcSettings
     public double LogDensity { get; init; } = -18.420680743952367; // ln(1e-8), ClassyMC's water example
     /// <summary>Stillinger criterion distance (A).</summary>
     public double CriterionDistance { get; init; } = 4.0;
-    /// <summary>Hard core (A): configurations with a pair closer than this are outside the ensemble (0: none).</summary>
-    public double MinPairDistance { get; init; } = 1.0;
+    /// <summary>Hard core (A): configurations with a pair closer than this are outside the ensemble (0: none). The
+    /// project's one default, <see cref="McDefaults.HardCoreDistance"/> (2.0 A): the domain an active-learning run
+    /// trains and checks a network in (a network has no repulsive wall below it), and for ML-BOP
+    /// exp(-beta u) &lt; e^-40 there at 300 K, so the reference's free energy does not change.</summary>
+    public double MinPairDistance { get; init; } = McDefaults.HardCoreDistance;
     /// <summary>Outer radius R (A) of the aggregation region around the target; null: the criterion distance.</summary>
     public double? InsertionRadius { get; init; }
     /// <summary>Inner radius r_in (A) of the aggregation region: insertions go uniformly into the shell

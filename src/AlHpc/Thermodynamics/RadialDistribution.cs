@@ -22,7 +22,9 @@ public sealed record RdfSettings
     /// <summary>Largest distance histogrammed (A).</summary>
     public double MaxDistance { get; init; } = 30;
     public double CriterionDistance { get; init; } = 4.0;
-    public double MinPairDistance { get; init; } = 1.0;
+    /// <summary>Hard core (A): the project's one default (<see cref="McDefaults.HardCoreDistance"/>, the domain the
+    /// active-learning run trains and checks a network in).</summary>
+    public double MinPairDistance { get; init; } = McDefaults.HardCoreDistance;
     /// <summary>Worker threads (-1: all cores).</summary>
     public int Threads { get; init; } = -1;
 

@@ -36,7 +36,7 @@ public class ReadmeTests
         File.WriteAllText(fake, $"#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" > '{log}'\n");
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var quoted = string.Join(' ', args.Select(a => $"'{a}'"));
-        var (code, _, err) = Bash($"PATH='{dir}':$PATH ./run.sh {quoted}", TestPaths.RepoRoot);
+        var (code, _, err) = Bash($"PATH='{dir}':$PATH ./run.sh {quoted}", TestPaths.RepoRoot, new Dictionary<string, string> { ["ALHPC_NO_REPORT"] = "1" });
         Assert.True(code == 0, err);
         var all = File.ReadAllLines(log);
         return all.SkipWhile(a => a != "--").Skip(1).ToArray();
@@ -60,6 +60,35 @@ public class ReadmeTests
         var r = RunShArguments("--resume", "runs/default");
         Assert.Empty(AlHpcCli.BuildRoot().Parse(r).Errors);
         Assert.DoesNotContain("--out", r);
+    }
+
+    [Fact]
+    public void ValidateMakesTheTestSetBaselineAndReportOfARun()
+    {
+        // scripts/validate.sh (the end of ./run.sh's default run) with a dotnet that logs its calls.
+        var dir = TestPaths.NewTempDir();
+        var log = Path.Combine(dir, "calls.txt");
+        var fake = Path.Combine(dir, "dotnet");
+        File.WriteAllText(fake, $"#!/usr/bin/env bash\nprintf '%s ' \"$@\" >> '{log}'; echo >> '{log}'\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var run = Path.Combine(dir, "run");
+        Directory.CreateDirectory(run);
+        var env = new Dictionary<string, string> { ["ALHPC_TESTSET_COUNT"] = "7" };
+        // Not a run: exit 2, one line naming it, nothing called.
+        var (code, _, err) = Bash($"PATH='{dir}':$PATH scripts/validate.sh '{run}'", TestPaths.RepoRoot, env);
+        Assert.Equal(2, code);
+        Assert.Contains("not an active-learning run", err);
+        Assert.False(File.Exists(log));
+        File.WriteAllText(Path.Combine(run, "state.json"), "{}");
+        (code, _, err) = Bash($"PATH='{dir}':$PATH scripts/validate.sh '{run}'", TestPaths.RepoRoot, env);
+        Assert.True(code == 0, err);
+        var calls = File.ReadAllLines(log).Select(l => l.Split(" -- ", 2)[1].Trim()).ToArray();
+        Assert.Equal(3, calls.Length);
+        Assert.Equal("testset --count 7 --sizes 1-200 --seed 1 -o runs/data/testset-7.h5", calls[0]);
+        Assert.Equal($"baseline {run} --testset runs/data/testset-7.h5", calls[1]);
+        Assert.Equal($"report {run} --testset runs/data/testset-7.h5 --compute", calls[2]);
+        // Each call must parse as the CLI's own command line.
+        foreach (var c in calls) Assert.Empty(AlHpcCli.BuildRoot().Parse(c.Split(' ')).Errors);
     }
 
     /// <summary>The bash blocks preceded by a "&lt;!-- ci: run" line, in README order.</summary>

@@ -68,11 +68,11 @@ public class FreeEnergyTests(ITestOutputHelper output)
         Assert.True(result.StdErr[1] < 0.05, $"stderr {result.StdErr[1]} too large to test anything");
         Assert.True(Math.Abs(result.BetaDeltaG[1] - exact) < 5 * result.StdErr[1] + 1e-3, // t(7) 99.9 %: 5.4
             $"sampled {result.BetaDeltaG[1]} +- {result.StdErr[1]}, exact {exact}");
-        // The transition-matrix estimator from the same trajectories, against the same integral.
-        output.WriteLine($"dimer, transition matrix: {result.OtherBetaDeltaG[1]:F4} +- {result.OtherStdErr[1]:F4}");
+        // The other estimator (WHAM) from the same trajectories, against the same integral.
+        output.WriteLine($"dimer, the other estimator (WHAM): {result.OtherBetaDeltaG[1]:F4} +- {result.OtherStdErr[1]:F4}");
         Assert.True(result.OtherStdErr[1] < 0.05 && result.OtherStdErr[1] > 0);
         Assert.True(Math.Abs(result.OtherBetaDeltaG[1] - exact) < 5 * result.OtherStdErr[1] + 1e-3,
-            $"transition matrix {result.OtherBetaDeltaG[1]} +- {result.OtherStdErr[1]}, exact {exact}");
+            $"WHAM {result.OtherBetaDeltaG[1]} +- {result.OtherStdErr[1]}, exact {exact}");
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public class FreeEnergyTests(ITestOutputHelper output)
             double tol = 4 * Math.Sqrt(r.StdErr[i] * r.StdErr[i] + 0.02 * 0.02);
             Assert.True(Math.Abs(r.BetaDeltaG[i] - refv) < tol, $"n={r.Sizes[i]}: {r.BetaDeltaG[i]} +- {r.StdErr[i]} vs {refv}");
             double tolOther = 4 * Math.Sqrt(r.OtherStdErr[i] * r.OtherStdErr[i] + 0.02 * 0.02);
-            Assert.True(Math.Abs(r.OtherBetaDeltaG[i] - refv) < tolOther, $"n={r.Sizes[i]} (transition matrix): {r.OtherBetaDeltaG[i]} +- {r.OtherStdErr[i]} vs {refv}");
+            Assert.True(Math.Abs(r.OtherBetaDeltaG[i] - refv) < tolOther, $"n={r.Sizes[i]} (the other estimator): {r.OtherBetaDeltaG[i]} +- {r.OtherStdErr[i]} vs {refv}");
         }
         Assert.True(r.StdErr[^1] < 0.1, $"stderr {r.StdErr[^1]} too large to test anything");
     }
@@ -144,6 +144,21 @@ public class FreeEnergyTests(ITestOutputHelper output)
         // No accepted removal from size 2: the ratio and everything after it are unknown, never NaN.
         var blind = new TransitionSums([20, 3, 0], [100, 300, 0], [0, 10, 0], [0, 200, 50]);
         Assert.Equal(double.NegativeInfinity, blind.LogProbabilities()[2]);
+    }
+
+    [Fact]
+    public void TheEstimatorChoiceOnlySwapsTheColumns()
+    {
+        // Both estimators come from the same trajectories: choosing one reports it and keeps the other beside it.
+        var lj = ClassyLj();
+        var s = LjSettings(2000, 1, 3);
+        var tm = FreeEnergy.Compute(lj, s, new FreeEnergyOptions { MaxSize = 4, WindowWidth = 3, Runs = 3, Seed = 8, Threads = 2 });
+        var wh = FreeEnergy.Compute(lj, s, new FreeEnergyOptions { MaxSize = 4, WindowWidth = 3, Runs = 3, Seed = 8, Threads = 2, Estimator = FreeEnergyEstimator.Wham });
+        Assert.Equal(FreeEnergyEstimator.TransitionMatrix, new FreeEnergyOptions().Estimator);
+        Assert.Equal(tm.BetaDeltaG, wh.OtherBetaDeltaG);
+        Assert.Equal(tm.StdErr, wh.OtherStdErr);
+        Assert.Equal(wh.BetaDeltaG, tm.OtherBetaDeltaG);
+        Assert.NotEqual(tm.BetaDeltaG, wh.BetaDeltaG);
     }
 
     [Fact]

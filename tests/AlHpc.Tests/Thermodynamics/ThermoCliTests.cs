@@ -28,12 +28,12 @@ public class ThermoCliTests
         (code, var stdout, err) = Run([.. common, "--seed", "2", "-o", csv2, "--compare", csv, "--figure", png]);
         Assert.True(code == 0, err);
         Assert.Contains("largest |difference|", stdout);
-        Assert.Contains("estimators: umbrella histograms + WHAM (reported) against transition matrix", stdout);
+        Assert.Contains("estimators: transition matrix (TMMC) (reported) against umbrella histograms + WHAM", stdout);
         Assert.True(IsPng(png));
         var lines = File.ReadAllLines(csv);
         Assert.Contains(lines, l => l.StartsWith("# definition:"));
         Assert.Contains("n,beta_dG,stderr,dG_eV,other_beta_dG,other_stderr", lines);
-        Assert.Contains(lines, l => l.StartsWith("# estimator: umbrella histograms + WHAM"));
+        Assert.Contains(lines, l => l.StartsWith("# estimator: transition matrix (TMMC)"));
         var curve = FreeEnergyCurve.Read(csv2);
         Assert.Equal([1, 2, 3], curve.Sizes);
         Assert.Equal(300, curve.TemperatureK);
