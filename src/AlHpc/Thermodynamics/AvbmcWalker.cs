@@ -102,6 +102,14 @@ public sealed record TransitionSums(double[] InsertSum, long[] InsertCount, doub
 {
     public static TransitionSums Empty(int bins) => new(new double[bins], new long[bins], new double[bins], new long[bins]);
 
+    /// <summary>Adds one attempt's unbiased acceptance <paramref name="a0"/> at bin <paramref name="bin"/>:
+    /// an insertion for <paramref name="direction"/> &gt; 0, else a removal.</summary>
+    public void Add(int bin, int direction, double a0)
+    {
+        if (direction > 0) { InsertSum[bin] += a0; InsertCount[bin]++; }
+        else { RemoveSum[bin] += a0; RemoveCount[bin]++; }
+    }
+
     /// <summary>The element-wise sum (sign +1) or difference (sign -1) of two sets of sums over the same sizes.</summary>
     public TransitionSums Combine(TransitionSums other, int sign)
     {
@@ -432,12 +440,7 @@ public sealed class AvbmcWalker
                         bool ok = lnAcc >= 0 || (lnAcc > double.NegativeInfinity && rng.NextDouble() < Math.Exp(lnAcc));
                         CompleteInsertion(ok);
                         if (ok) insAcc++;
-                        if (n < _max)
-                        {
-                            double a0 = lnAcc > double.NegativeInfinity ? Math.Exp(Math.Min(0, lnAcc - (W(n + 1) - W(n)))) : 0;
-                            tmAll.InsertCount[n - _min]++; tmAll.InsertSum[n - _min] += a0;
-                            if (!equilibrating) { tm.InsertCount[n - _min]++; tm.InsertSum[n - _min] += a0; }
-                        }
+                        if (n < _max) RecordTransition(tmAll, equilibrating ? null : tm, n, +1, lnAcc);
                     }
                     else
                     {
@@ -447,12 +450,7 @@ public sealed class AvbmcWalker
                         bool ok = lnAcc >= 0 || (lnAcc > double.NegativeInfinity && rng.NextDouble() < Math.Exp(lnAcc));
                         CompleteRemoval(ok);
                         if (ok) remAcc++;
-                        if (n > _min)
-                        {
-                            double a0 = lnAcc > double.NegativeInfinity ? Math.Exp(Math.Min(0, lnAcc - (W(n - 1) - W(n)))) : 0;
-                            tmAll.RemoveCount[n - _min]++; tmAll.RemoveSum[n - _min] += a0;
-                            if (!equilibrating) { tm.RemoveCount[n - _min]++; tm.RemoveSum[n - _min] += a0; }
-                        }
+                        if (n > _min) RecordTransition(tmAll, equilibrating ? null : tm, n, -1, lnAcc);
                     }
                 }
                 else if (n > 1)
@@ -493,6 +491,17 @@ public sealed class AvbmcWalker
             Steps = steps, InsertAttempts = insAtt, InsertAccepted = insAcc, RemoveAttempts = remAtt, RemoveAccepted = remAcc,
             TranslateAttempts = trAtt, TranslateAccepted = trAcc, MaxResyncDrift = maxDrift, FinalStep = step, Transitions = tm,
         });
+    }
+
+    /// <summary>
+    /// Adds one insertion (<paramref name="direction"/> +1) or removal (-1) attempt made at size <paramref name="n"/>
+    /// to the transition sums: its unbiased acceptance min(1, r exp(-(w(n') - w(n)))), 0 when impossible.
+    /// </summary>
+    private void RecordTransition(TransitionSums all, TransitionSums? production, int n, int direction, double lnAcc)
+    {
+        double a0 = lnAcc > double.NegativeInfinity ? Math.Exp(Math.Min(0, lnAcc - (W(n + direction) - W(n)))) : 0;
+        all.Add(n - _min, direction, a0);
+        production?.Add(n - _min, direction, a0);
     }
 
     /// <summary>A point uniform in the shell r_in &lt;= |b| &lt; R (the whole ball of radius R when r_in = 0), A.</summary>
