@@ -123,4 +123,21 @@ public class CFortranTests
         Assert.True(sizes.Count > 1, "insertions/removals were accepted (the cluster size changed)");
         Assert.True(energies.Distinct().Count() > 20, "the energy changed along the run");
     }
+    /// <summary>
+    /// Hosts unload libraries (the KIM API dlcloses the model driver, and so libalhpc.so, on every LAMMPS `clear`);
+    /// a NativeAOT runtime cannot be unloaded, so the library is linked -z nodelete. A C host loads, computes and
+    /// unloads 25 times: the library must stay mapped after each dlclose and give the same energy each time.
+    /// </summary>
+    [Fact]
+    public void Library_survives_repeated_dlopen_and_dlclose()
+    {
+        string dir = TestPaths.NewTempDir();
+        _ = NativeBuild.OutDir;
+        var exe = Path.Combine(dir, "reload");
+        NativeBuild.RunOk("gcc", ["-O2", "-Wall", "-Werror", Path.Combine(TestPaths.RepoRoot, "tests", "AlHpc.Tests", "Native", "c", "reload.c"), "-ldl", "-o", exe]);
+        var w = NativeBuild.RunOk(exe, [NativeBuild.Library]).Trim().Split(' ');
+        Assert.Equal(["reload", "ok", "25"], w[..3]);
+        var expected = TersoffPotential.MlBop.CreateEvaluator().Compute([0, 0, 0, 2.8, 0, 0, 0, 2.9, 0.3], new double[9], default);
+        Assert.Equal(expected, double.Parse(w[3], Inv), 1e-12);
+    }
 }
