@@ -28,7 +28,7 @@ if [ -z "$isa" ] && [ "$rid" = linux-x64 ]; then
 fi
 stamp_src() { # content hashes with repository-relative names (the same however the script is invoked)
   ( cd "$root"
-    { find src/AlHpc src/AlHpc.Native -type f \( -name '*.cs' -o -name '*.csproj' \) -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z | xargs -0 sha256sum
+    { find src/AlHpc.Core src/AlHpc.Native -type f \( -name '*.cs' -o -name '*.csproj' \) -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z | xargs -0 sha256sum
       sha256sum Directory.Build.props Directory.Packages.props include/alhpc.h scripts/build-native.sh data/*.tersoff data/*.xsf
       echo "isa=$isa rid=$rid"; } | sha256sum | cut -d' ' -f1 )
 }

@@ -98,7 +98,7 @@ public static class BaselineCommand
             if (setPath != null)
             {
                 var set = TestSetIO.Load(setPath, out _);
-                var ev = TestSetEvaluator.Evaluate(nn, set, new EvaluationOptions { OutDir = Path.Combine(outDir, ReportCommand.EvaluationDir), Context = new Dictionary<string, string> { ["testset"] = Path.GetFullPath(setPath) } });
+                var ev = TestSetEvaluator.Evaluate(nn, set, new EvaluationOptions { Figures = new Reporting.EvaluationFigures(), OutDir = Path.Combine(outDir, ReportCommand.EvaluationDir), Context = new Dictionary<string, string> { ["testset"] = Path.GetFullPath(setPath) } });
                 Console.Write(MetricsReport.FormatTable(ev.Metrics, $"baseline on {Path.GetFileName(setPath)}"));
             }
             var rs = new RdfSettings { Size = rdfN, Cycles = cycles, Seed = (ulong)s };

@@ -61,9 +61,8 @@ public static class EvaluateCommand
                 result = TestSetEvaluator.Evaluate(pot, set, new EvaluationOptions
                 {
                     OutDir = dir,
-                    Figures = !pr.GetValue(noFigures),
+                    Figures = pr.GetValue(noFigures) ? null : new Reporting.EvaluationFigures(mp),
                     Forces = !pr.GetValue(noForces),
-                    MaxPlotPoints = mp,
                     Ranges = rangeList,
                     MaxThreads = ThreadsOption.MaxDegreeOfParallelism(pr, threads),
                     Evaluator = dev.IsOpenCl ? evaluator : null,

@@ -37,7 +37,7 @@ public static class LearnCommand
             ActiveLearningConfig? effective = null;
             ActiveLearningComponents Parts(ActiveLearningConfig c)
             {
-                var p = DefaultComponents.Create(c);
+                var p = DefaultComponents.Create(c, plotter: new Reporting.RunPlotter());
                 if (p.Oracle is IBatchOracle b)
                 {
                     b.Preflight(); // no sbatch, a rejected job script: an error now, not after the first training

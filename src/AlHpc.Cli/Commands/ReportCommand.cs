@@ -115,7 +115,7 @@ public static class ReportCommand
         {
             Console.Error.WriteLine($"report: evaluating {modelPath} on {setPath}");
             var set = TestSetIO.Load(setPath, out _);
-            TestSetEvaluator.Evaluate(new NnPotential(Network.ModelFile.Load(modelPath)), set, new EvaluationOptions { OutDir = evalDir, Context = new Dictionary<string, string> { ["testset"] = Path.GetFullPath(setPath) } });
+            TestSetEvaluator.Evaluate(new NnPotential(Network.ModelFile.Load(modelPath)), set, new EvaluationOptions { Figures = new Reporting.EvaluationFigures(), OutDir = evalDir, Context = new Dictionary<string, string> { ["testset"] = Path.GetFullPath(setPath) } });
         }
         var ours = File.Exists(metricsPath) ? ReadMetrics(metricsPath) : null;
         if (ours != null)

@@ -30,7 +30,7 @@ public static class TestSetInfoCommand
             else b = TestSetIO.Load(path, out meta);
             Console.Write(TestSetSummary.Describe(b, meta, nested, temps));
             if (pr.GetValue(figures) is { } dir)
-                foreach (var f in TestSetSummary.WriteFigures(dir, b, nested, Path.GetFileName(path)))
+                foreach (var f in Reporting.TestSetFigures.Write(dir, b, nested, Path.GetFileName(path)))
                     Console.Error.WriteLine($"  wrote {f}");
             return ExitCodes.Success;
         }));

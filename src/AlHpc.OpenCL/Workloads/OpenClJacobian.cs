@@ -1,7 +1,6 @@
 using System.Buffers;
 using AlHpc.Network;
 using AlHpc.OpenCL.Native;
-using AlHpc.Training;
 
 namespace AlHpc.OpenCL.Workloads;
 
