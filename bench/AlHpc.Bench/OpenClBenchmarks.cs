@@ -30,7 +30,7 @@ public class OpenClBenchmarks
     private NnModel _model = null!;
     private CpuNnBatch _cpuNn = null!;
     private OpenClNnEvaluator _clNn = null!;
-    private CpuJacobianBuilder _cpuJac = null!;
+    private SimdJacobianBuilder _cpuJac = null!;
     private OpenClJacobian _clJac = null!;
     private int[] _rows = null!;
     private double[] _pred = null!, _jac = null!, _jjt = null!;
@@ -78,7 +78,7 @@ public class OpenClBenchmarks
         for (int s = 0; s < 426; s++) tl.Add(new Cluster(ClusterBuilder.RandomConnected(25, 1000UL + (ulong)s)));
         _train = ClusterBatch.FromClusters(tl);
         var raw = new BatchDescriptors(setup).ComputeValues(_train);
-        _cpuJac = new CpuJacobianBuilder();
+        _cpuJac = new SimdJacobianBuilder(); // the trainer's own CPU rows (one thread)
         _cpuJac.SetData(raw, _train.Offsets, setup.Count, mean, std);
         _clJac = new OpenClJacobian(_ctx, setup, net);
         _clJac.SetData(raw, _train.Offsets, setup.Count, mean, std);

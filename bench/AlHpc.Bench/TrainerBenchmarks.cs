@@ -1,6 +1,7 @@
 using AlHpc;
 using AlHpc.Descriptors;
 using AlHpc.IO;
+using AlHpc.Network;
 using AlHpc.Potentials;
 using AlHpc.Structures;
 using AlHpc.Training;
@@ -33,8 +34,8 @@ public class TrainerBenchmarks
         var set = Data(Structures);
         var opt = new TrainerOptions { BatchSize = Batch, Threads = Threads, Seed = 3 };
         _fast = LmTrainer.CreateSession(set, opt);
-        _plain = LmTrainer.CreateSession(set, opt);
-        _plain.UseReferencePath = true;
+        // the plain path: the reference Jacobian builder (per-structure NeuralNetwork passes, one thread)
+        _plain = LmTrainer.CreateSession(set, opt with { JacobianBuilder = new ReferenceJacobianBuilder() });
         // a few epochs so that the timing is of a network in training, not of the random start
         for (int i = 0; i < 3; i++) { _fast.BenchmarkEpoch(); _plain.BenchmarkEpoch(); }
     }
@@ -116,8 +117,8 @@ public static class TrainerCpuTime
             foreach (int batch in new[] { 32, 0 })
                 foreach (bool plain in new[] { false, true })
                 {
-                    using var s = LmTrainer.CreateSession(set, new TrainerOptions { BatchSize = batch, Threads = 1, Seed = 3 });
-                    s.UseReferencePath = plain;
+                    var o = new TrainerOptions { BatchSize = batch, Threads = 1, Seed = 3 };
+                    using var s = LmTrainer.CreateSession(set, plain ? o with { JacobianBuilder = new ReferenceJacobianBuilder() } : o);
                     for (int i = 0; i < 40; i++) s.BenchmarkEpoch();
                     int epochs = plain ? 10 : 30;
                     double c0 = ThreadCpuMs();

@@ -6,8 +6,9 @@ namespace AlHpc.Cli;
 /// <summary>
 /// The shared --device option of computing commands. Add it with one line,
 /// <c>var device = DeviceOption.Add(cmd);</c>, and in the action
-/// <c>using var dev = DeviceOption.Resolve(pr, device);</c> then branch on <c>dev.Context</c>
-/// (null: the CPU path). Falls back to the CPU with a message on stderr when OpenCL is missing.
+/// <c>using var dev = DeviceOption.Resolve(pr, device);</c> then compute through <c>dev.Backend</c> (the one
+/// place a device becomes a compute backend is <see cref="DeviceSelector"/>). Falls back to the CPU with a
+/// message on stderr when OpenCL is missing.
 /// </summary>
 public static class DeviceOption
 {
@@ -36,13 +37,14 @@ public static class DeviceOption
     }
 
     /// <summary>Resolves the option's device; prints the fallback reason to stderr when OpenCL was asked for but is not usable.</summary>
-    public static ResolvedDevice Resolve(ParseResult pr, Option<string?> option) => Resolve(pr.GetValue(option));
+    public static ResolvedDevice Resolve(ParseResult pr, Option<string?> option, int maxDegreeOfParallelism = -1) =>
+        Resolve(pr.GetValue(option), maxDegreeOfParallelism);
 
-    public static ResolvedDevice Resolve(string? spec)
+    public static ResolvedDevice Resolve(string? spec, int maxDegreeOfParallelism = -1)
     {
         var req = Parse(spec);
         ResolvedDevice dev;
-        try { dev = DeviceSelector.Resolve(req); }
+        try { dev = DeviceSelector.Resolve(req, maxDegreeOfParallelism); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         if (dev.FallbackReason is { } why)
             Console.Error.WriteLine($"alhpc: OpenCL not used ({why}); computing on the CPU.");

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AlHpc.Compute;
 using AlHpc.OpenCL.Native;
 
 namespace AlHpc.OpenCL;
@@ -72,29 +73,32 @@ public sealed record ComputeDevice(ComputeBackend Backend, int? Platform = null,
         : (Platform is null ? "opencl" : $"opencl:{Platform}:{Device}") + (Precision == OpenClPrecision.Single ? ":single" : "");
 }
 
-/// <summary>The outcome of <see cref="DeviceSelector.Resolve"/>: an OpenCL context, or the CPU path and why.</summary>
+/// <summary>
+/// The outcome of <see cref="DeviceSelector.Resolve"/>: the compute backend every computing command uses
+/// (<see cref="OpenClComputeBackend"/> or <see cref="CpuComputeBackend"/>), and why the CPU when OpenCL was asked for.
+/// </summary>
 public sealed class ResolvedDevice : IDisposable
 {
-    internal ResolvedDevice(ComputeDevice requested, ClDeviceContext? context, string? fallbackReason)
+    internal ResolvedDevice(ComputeDevice requested, ClDeviceContext? context, string? fallbackReason, int maxDegreeOfParallelism = -1)
     {
         Requested = requested;
-        Context = context;
+        Backend = context is null ? new CpuComputeBackend(maxDegreeOfParallelism: maxDegreeOfParallelism) : new OpenClComputeBackend(context, ownsContext: true);
         FallbackReason = fallbackReason;
     }
 
     public ComputeDevice Requested { get; }
 
-    /// <summary>The OpenCL context (owned by this object), or null for the CPU path.</summary>
-    public ClDeviceContext? Context { get; }
+    /// <summary>Where the computations run (owned by this object).</summary>
+    public IComputeBackend Backend { get; }
 
-    public bool IsOpenCl => Context is not null;
+    public bool IsOpenCl => Backend is OpenClComputeBackend;
 
     /// <summary>When OpenCL was requested but the CPU path is used: why.</summary>
     public string? FallbackReason { get; }
 
-    public string Description => Context is { } c ? $"OpenCL {c.Device.Spec} {c.Device.Name} ({c.Precision.ToString().ToLowerInvariant()} precision)" : "CPU (C# SIMD)";
+    public string Description => Backend.Description;
 
-    public void Dispose() => Context?.Dispose();
+    public void Dispose() => Backend.Dispose();
 }
 
 /// <summary>Turns a <see cref="ComputeDevice"/> request into a device, falling back to the CPU when there is no OpenCL.</summary>
@@ -106,11 +110,13 @@ public static class DeviceSelector
     /// <see cref="ResolvedDevice.FallbackReason"/>, never an exception. An explicit "opencl:P:D" that names a
     /// device that does not exist throws <see cref="ArgumentException"/> (a usage error).
     /// </summary>
-    public static ResolvedDevice Resolve(ComputeDevice request)
+    /// <param name="request">The device asked for.</param>
+    /// <param name="maxDegreeOfParallelism">Worker threads of the CPU backend (-1: all cores).</param>
+    public static ResolvedDevice Resolve(ComputeDevice request, int maxDegreeOfParallelism = -1)
     {
-        if (request.Backend == ComputeBackend.Cpu) return new(request, null, null);
+        if (request.Backend == ComputeBackend.Cpu) return new(request, null, null, maxDegreeOfParallelism);
         var inv = OpenClDevices.Inventory;
-        if (!inv.IsAvailable) return new(request, null, inv.UnavailableReason);
+        if (!inv.IsAvailable) return new(request, null, inv.UnavailableReason, maxDegreeOfParallelism);
         OpenClDeviceInfo? pick;
         if (request.Platform is int p)
         {
@@ -122,17 +128,17 @@ public static class DeviceSelector
         {
             bool ok(OpenClDeviceInfo d) => d.SupportsFp64 || request.Precision == OpenClPrecision.Single;
             pick = inv.Devices.FirstOrDefault(d => d.Type == "GPU" && ok(d)) ?? inv.Devices.FirstOrDefault(ok);
-            if (pick is null) return new(request, null, "no OpenCL device supports double precision (try opencl:single)");
+            if (pick is null) return new(request, null, "no OpenCL device supports double precision (try opencl:single)", maxDegreeOfParallelism);
         }
         if (request.Precision == OpenClPrecision.Double && !pick.SupportsFp64)
-            return new(request, null, $"{pick} has no double precision (cl_khr_fp64); try {pick.Spec}:single");
+            return new(request, null, $"{pick} has no double precision (cl_khr_fp64, maxDegreeOfParallelism); try {pick.Spec}:single");
         try
         {
-            return new(request, new ClDeviceContext(pick, request.Precision), null);
+            return new(request, new ClDeviceContext(pick, request.Precision), null, maxDegreeOfParallelism);
         }
         catch (ClException e)
         {
-            return new(request, null, $"could not open {pick}: {e.Message}");
+            return new(request, null, $"could not open {pick}: {e.Message}", maxDegreeOfParallelism);
         }
     }
 }

@@ -1,3 +1,4 @@
+using AlHpc.Compute;
 using System.CommandLine;
 using AlHpc.OpenCL;
 using System.Diagnostics;
@@ -37,8 +38,8 @@ public static class EnergyCommand
             OutputPaths.FitsFormat(outPath, clusters.Count);
             var batch = ClusterBatch.FromClusters(clusters);
             var clock = Stopwatch.StartNew();
-            using var dev = DeviceOption.Resolve(pr, device);
-            using var evaluator = BatchEnergyEvaluators.Create(pot, dev, maxDegreeOfParallelism: nThreads);
+            using var dev = DeviceOption.Resolve(pr, device, nThreads);
+            using var evaluator = dev.Backend.CreateEvaluator(pot, nThreads);
             if (withForces) batch.Forces ??= new double[batch.Positions.Length];
             using (var progress = new ConsoleProgress("energy", batch.ClusterCount, "clusters"))
                 evaluator.Evaluate(batch, batch.Energies, withForces ? batch.Forces : null, progress.Report);

@@ -1,3 +1,4 @@
+using AlHpc.Compute;
 using System.CommandLine;
 using AlHpc.OpenCL;
 using System.Diagnostics;
@@ -42,8 +43,9 @@ public static class EvaluateCommand
             if (mp < 100) throw new UsageException("--max-plot-points must be at least 100");
 
             IPotential pot = useRef ? TersoffPotential.MlBop : PotentialLoader.Load(potPath, modelPath);
-            using var dev = DeviceOption.Resolve(pr, device);
-            using var evaluator = BatchEnergyEvaluators.Create(pot, dev, maxDegreeOfParallelism: ThreadsOption.MaxDegreeOfParallelism(pr, threads));
+            int nThreads = ThreadsOption.MaxDegreeOfParallelism(pr, threads);
+            using var dev = DeviceOption.Resolve(pr, device, nThreads);
+            using var evaluator = dev.Backend.CreateEvaluator(pot, nThreads);
             string setPath = pr.GetValue(testset)!;
             var sw = Stopwatch.StartNew();
             InputKinds.Require(setPath, InputKinds.Expect.TestSet, "--testset");

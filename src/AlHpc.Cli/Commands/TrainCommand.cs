@@ -108,13 +108,13 @@ public static class TrainCommand
 
             // --device opencl: Jacobian rows and residual predictions on the device (training data uploaded once)
             using var dev = DeviceOption.Resolve(pr, device);
-            if (withForces && dev.Context != null)
+            if (withForces && dev.IsOpenCl)
                 throw new UsageException($"--forces-weight {options.ForcesWeight.ToString(CultureInfo.InvariantCulture)}: force training runs on the CPU path only; use --device cpu (or unset ALHPC_DEVICE)");
             var set = TrainingSet.FromClusters(ClusterBatch.FromClusters(clusters), descriptorSetup,
                 maxDegreeOfParallelism: options.Threads > 0 ? options.Threads : -1, withForces: withForces);
 
-            using var deviceJacobian = dev.Context is { } ctx
-                ? new OpenClJacobian(ctx, descriptorSetup, start?.Network ?? OpenClJacobian.Architecture(descriptorSetup.Count, options.HiddenLayers, options.HiddenActivation))
+            using var deviceJacobian = dev.IsOpenCl
+                ? dev.Backend.CreateJacobianBuilder(descriptorSetup, start?.Network ?? OpenClJacobian.Architecture(descriptorSetup.Count, options.HiddenLayers, options.HiddenActivation))
                 : null;
             if (deviceJacobian != null) options = options with { JacobianBuilder = deviceJacobian };
 

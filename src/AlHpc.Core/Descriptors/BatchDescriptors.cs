@@ -13,7 +13,12 @@ public sealed class BatchDescriptors
 {
     private readonly ConcurrentBag<DescriptorEngine> _engines = new();
 
-    public BatchDescriptors(DescriptorSetup setup) { Setup = setup; }
+    /// <param name="setup">The symmetry functions.</param>
+    /// <param name="allowVector">false: the scalar fallback of <see cref="DescriptorEngine"/>.</param>
+    public BatchDescriptors(DescriptorSetup setup, bool allowVector = true) { Setup = setup; AllowVector = allowVector; }
+
+    /// <summary>Whether the engines take the SIMD fast path where it applies.</summary>
+    public bool AllowVector { get; }
 
     public DescriptorSetup Setup { get; }
     public int FunctionCount => Setup.Count;
@@ -33,7 +38,7 @@ public sealed class BatchDescriptors
         if (values.Length < (long)batch.AtomCount * nf) throw new ArgumentException("values too short", nameof(values));
         int nc = batch.ClusterCount;
         if (nc == 0) return;
-        ClusterParallel.For(batch, new Work(batch, values, nf), _engines, () => new DescriptorEngine(Setup), maxDegreeOfParallelism);
+        ClusterParallel.For(batch, new Work(batch, values, nf), _engines, () => new DescriptorEngine(Setup, AllowVector), maxDegreeOfParallelism);
     }
 
     private readonly struct Work(ClusterBatch batch, double[] values, int nf) : IClusterRangeWork<DescriptorEngine>

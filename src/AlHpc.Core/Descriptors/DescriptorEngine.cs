@@ -73,7 +73,10 @@ public sealed class DescriptorEngine
     private double[] _lr = [], _lg2v = [], _lg2d = [], _lh = [], _ldh = [], _lu = [];
     private int[] _lpair = [];
 
-    public DescriptorEngine(DescriptorSetup setup)
+    /// <param name="setup">The symmetry functions.</param>
+    /// <param name="allowVector">false forces the scalar fallback even where the SIMD fast path applies (the contract
+    /// test binds both paths; the results agree to rounding).</param>
+    public DescriptorEngine(DescriptorSetup setup, bool allowVector = true)
     {
         Setup = setup;
         var fs = setup.Functions;
@@ -121,7 +124,7 @@ public sealed class DescriptorEngine
         _g2w = new double[Math.Max(1, _nG2)];
         // fast path: x64 with AVX-512 (or AVX2, where the JIT runs each Vector512 as two 256-bit halves),
         // at most 8 (lambda, zeta) groups, integer zeta, dense grid
-        _vec = (Vector512.IsHardwareAccelerated || Avx2.IsSupported) && _dense && _nA is > 0 and <= 8 && _aIntZeta.All(z => z >= 1);
+        _vec = allowVector && (Vector512.IsHardwareAccelerated || Avx2.IsSupported) && _dense && _nA is > 0 and <= 8 && _aIntZeta.All(z => z >= 1);
         _vBits = [];
         if (_vec)
         {

@@ -5,8 +5,8 @@ namespace AlHpc.Potentials;
 /// <summary>
 /// Energies (eV) and forces (eV/A) of every cluster of a <see cref="ClusterBatch"/>, on whichever device the
 /// implementation owns. The CPU implementation is <see cref="CpuBatchEnergyEvaluator"/> (parallel, SIMD);
-/// OpenCL implementations live in AlHpc.OpenCL (OpenClTersoff, OpenClNnEvaluator) and are made by
-/// AlHpc.OpenCL.BatchEnergyEvaluators.Create(potential, device). Not thread safe; dispose to free device memory.
+/// the others come from a compute backend (<see cref="Compute.IComputeBackend"/>: reference formulas, CPU, OpenCL's
+/// OpenClTersoff and OpenClNnEvaluator), chosen by --device. Not thread safe; dispose to free device memory.
 /// </summary>
 public interface IBatchEnergyEvaluator : IDisposable
 {

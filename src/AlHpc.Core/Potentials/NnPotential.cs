@@ -17,9 +17,15 @@ public sealed class NnPotential : IPotential
 {
     private readonly ConcurrentBag<NnEvaluator> _pool = new();
 
-    public NnPotential(NnModel model) { Model = model; }
+    /// <param name="model">The model.</param>
+    /// <param name="vectorDescriptors">false: descriptors by the scalar fallback of <see cref="DescriptorEngine"/> (the
+    /// compute-backend contract binds both paths).</param>
+    public NnPotential(NnModel model, bool vectorDescriptors = true) { Model = model; VectorDescriptors = vectorDescriptors; }
 
     public NnModel Model { get; }
+
+    /// <summary>Whether descriptors take the SIMD fast path where it applies.</summary>
+    public bool VectorDescriptors { get; }
 
     public string Name
     {
@@ -34,10 +40,10 @@ public sealed class NnPotential : IPotential
     /// <summary>Descriptor cutoff (A).</summary>
     public double Cutoff => Model.Setup.Cutoff;
 
-    public IPotentialEvaluator CreateEvaluator() => new NnEvaluator(Model);
+    public IPotentialEvaluator CreateEvaluator() => new NnEvaluator(Model, VectorDescriptors);
 
     /// <summary>The typed evaluator (with batch helpers).</summary>
-    public NnEvaluator CreateNnEvaluator() => new(Model);
+    public NnEvaluator CreateNnEvaluator() => new(Model, VectorDescriptors);
 
     public IMcEnergyBackend CreateMcBackend() => new NnMcBackend(Model);
 
@@ -53,7 +59,7 @@ public sealed class NnPotential : IPotential
         if (forces != null && forces.Length < 3 * batch.AtomCount) throw new ArgumentException("forces too short", nameof(forces));
         if (atomEnergies != null && atomEnergies.Length < batch.AtomCount) throw new ArgumentException("atomEnergies too short", nameof(atomEnergies));
         using var result = MemoryOwner<double>.Allocate(nc);
-        ClusterParallel.For(batch, new BatchWork(batch, result, forces, atomEnergies), _pool, () => new NnEvaluator(Model), maxDegreeOfParallelism);
+        ClusterParallel.For(batch, new BatchWork(batch, result, forces, atomEnergies), _pool, () => new NnEvaluator(Model, VectorDescriptors), maxDegreeOfParallelism);
         result.Span.CopyTo(energies);
     }
 
@@ -83,10 +89,12 @@ public sealed class NnEvaluator : IPotentialEvaluator
     private double[] _g = new double[256], _out = new double[16], _dEdG = new double[256];
     private readonly double[] _invStd;
 
-    public NnEvaluator(NnModel model)
+    /// <param name="model">The model.</param>
+    /// <param name="vectorDescriptors">false: the descriptor engine's scalar fallback (see <see cref="DescriptorEngine"/>).</param>
+    public NnEvaluator(NnModel model, bool vectorDescriptors = true)
     {
         _model = model;
-        _engine = new DescriptorEngine(model.Setup);
+        _engine = new DescriptorEngine(model.Setup, vectorDescriptors);
         _net = new NetworkEvaluator(model.Network);
         _nf = model.Setup.Count;
         _invStd = new double[_nf];

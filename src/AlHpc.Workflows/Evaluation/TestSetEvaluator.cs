@@ -21,7 +21,7 @@ public sealed record EvaluationOptions
 
     /// <summary>
     /// Computes the predictions instead of the CPU <see cref="BatchPredictor"/> when set (e.g. the OpenCL kernels
-    /// chosen by --device; AlHpc.OpenCL.BatchEnergyEvaluators.Create). Must evaluate the same potential.
+    /// chosen by --device: IComputeBackend.CreateEvaluator). Must evaluate the same potential.
     /// </summary>
     public IBatchEnergyEvaluator? Evaluator { get; init; }
     /// <summary>(clusters done, total) during the evaluation.</summary>

@@ -149,9 +149,6 @@ internal sealed class LmSession : IDisposable
     private readonly int _batch;
     private readonly int _threads;
     private readonly ParallelOptions _parallel;
-    private readonly NetworkWorkspace[] _ws;
-    private readonly double[][] _outBuf;
-    private readonly double[][] _coeffBuf;
     private readonly NetworkWorkspace _ws0;
     private readonly double[] _g0;            // dNN(Ĝ_0)/dw
     private readonly double[] _jac;           // batch x p
@@ -165,9 +162,9 @@ internal sealed class LmSession : IDisposable
     private readonly int[] _order;
     private readonly LevenbergMarquardt _lm;
     private readonly Action<int> _chunkJob;
-    private readonly BatchEvaluator[] _evalsNet;
-    private readonly BatchEvaluator[] _evalsTrial;
-    private BatchEvaluator[] _evals = [];
+    private readonly NetworkBlockEvaluator[] _evalsNet;
+    private readonly NetworkBlockEvaluator[] _evalsTrial;
+    private NetworkBlockEvaluator[] _evals = [];
     private readonly double[] _pred = [];    // predictions from TrainerOptions.JacobianBuilder
 
     // force residuals (ForcesWeight > 0): rows after the energy rows, 3N per structure
@@ -246,15 +243,6 @@ internal sealed class LmSession : IDisposable
         _threads = opt.Threads > 0 ? opt.Threads : Environment.ProcessorCount;
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = _threads };
         int maxAtoms = set.MaxStructureSize;
-        _ws = new NetworkWorkspace[_threads];
-        _outBuf = new double[_threads][];
-        _coeffBuf = new double[_threads][];
-        for (int t = 0; t < _threads; t++)
-        {
-            _ws[t] = _net.CreateWorkspace(maxAtoms);
-            _outBuf[t] = new double[maxAtoms];
-            _coeffBuf[t] = new double[maxAtoms];
-        }
         _ws0 = _net.CreateWorkspace(1);
         _g0 = new double[_p];
         // rows of the largest batch: 1 per structure, plus 3N force rows per structure when training forces
@@ -291,12 +279,12 @@ internal sealed class LmSession : IDisposable
             _pred = new double[Math.Max(_batch, Math.Max(_train.Length, _hold.Length))];
         }
         int block = Math.Max(512, maxAtoms);
-        _evalsNet = new BatchEvaluator[_threads];
-        _evalsTrial = new BatchEvaluator[_threads];
+        _evalsNet = new NetworkBlockEvaluator[_threads];
+        _evalsTrial = new NetworkBlockEvaluator[_threads];
         for (int t = 0; t < _threads; t++)
         {
-            _evalsNet[t] = new BatchEvaluator(_net, block, block);
-            _evalsTrial[t] = new BatchEvaluator(_trialNet, block, block);
+            _evalsNet[t] = new NetworkBlockEvaluator(_net, block, block);
+            _evalsTrial[t] = new NetworkBlockEvaluator(_trialNet, block, block);
         }
     }
 
@@ -636,8 +624,7 @@ internal sealed class LmSession : IDisposable
     private void RunChunk(int c)
     {
         int lo = _jobCount * c / _jobChunks, hi = _jobCount * (c + 1) / _jobChunks;
-        if (UseReferencePath) RunChunkReference(c, lo, hi);
-        else RunChunkEnergies(c, lo, hi);
+        RunChunkEnergies(c, lo, hi);
         if (_withForces)
             for (int k = lo; k < hi; k++) ForceRows(c, k);
     }
@@ -661,72 +648,13 @@ internal sealed class LmSession : IDisposable
         for (int r = 0; r < 3 * n; r++) _jobOut[r0 + r] = rowScale * (_scale * fRef[r] + q[r]);
     }
 
+    /// <summary>Energy residuals (and Jacobian rows) of job structures lo..hi on thread c: the SIMD rows of <see cref="SimdJacobianBuilder"/>.</summary>
     private void RunChunkEnergies(int c, int lo, int hi)
     {
-        var ev = _evals[c];
-        ev.Clear();
-        int first = lo;
-        for (int k = lo; k < hi; k++)
-        {
-            int s = _jobRows[_jobStart + k];
-            int a0 = _set.Offsets[s], n = _set.Offsets[s + 1] - a0;
-            var xs = _x.AsSpan(a0 * _f, n * _f);
-            if (!ev.TryAdd(xs, n))
-            {
-                FlushBlock(ev, first, k);
-                ev.Clear();
-                ev.TryAdd(xs, n);
-                first = k;
-            }
-        }
-        FlushBlock(ev, first, hi);
-    }
-
-    private void FlushBlock(BatchEvaluator ev, int k0, int k1)
-    {
-        if (k1 <= k0) return;
-        ev.Forward();
-        for (int j = 0; j < k1 - k0; j++)
-        {
-            int s = _jobRows[_jobStart + k0 + j];
-            _jobOut[k0 + j] = _y[s] - (ev.MeanOutput(j) - _jobNn0);
-        }
-        if (!_jobJacobian) return;
-        ev.Backward();
-        for (int j = 0; j < k1 - k0; j++)
-        {
-            int s = _jobRows[_jobStart + k0 + j];
-            var row = _jac.AsSpan((k0 + j) * _p, _p);
-            if (_anchor) _g0.CopyTo(row); else row.Clear();
-            ev.AccumulateGradient(j, -1.0 / _set.SizeOf(s), row);
-        }
-    }
-
-    /// <summary>For tests: evaluate with <see cref="NeuralNetwork"/>'s plain per-atom passes instead of <see cref="BatchEvaluator"/>.</summary>
-    internal bool UseReferencePath { get; set; }
-
-    private void RunChunkReference(int c, int lo, int hi)
-    {
-        var ws = _ws[c];
-        var outBuf = _outBuf[c];
-        var coeff = _coeffBuf[c];
-        var net = _jobNet;
-        for (int k = lo; k < hi; k++)
-        {
-            int s = _jobRows[_jobStart + k];
-            int a0 = _set.Offsets[s], n = _set.Offsets[s + 1] - a0;
-            net.Forward(_x.AsSpan(a0 * _f, n * _f), n, outBuf, ws);
-            double sum = 0;
-            for (int a = 0; a < n; a++) sum += outBuf[a];
-            _jobOut[k] = _y[s] - (sum / n - _jobNn0);
-            if (_jobJacobian)
-            {
-                net.Backward(ws, Span<double>.Empty);
-                var row = _jac.AsSpan(k * _p, _p);
-                if (_anchor) _g0.CopyTo(row); else row.Clear();
-                coeff.AsSpan(0, n).Fill(-1.0 / n);
-                net.AccumulateWeightGradient(coeff.AsSpan(0, n), ws, row);
-            }
-        }
+        var rows = _jobRows.AsSpan(_jobStart + lo, hi - lo);
+        var pred = _jobOut.AsSpan(lo, hi - lo);
+        SimdJacobianBuilder.Rows(_evals[c], _x, _set.Offsets, _f, rows, _jobNn0, _anchor, _g0, pred,
+            _jobJacobian ? _jac.AsSpan(lo * _p, (hi - lo) * _p) : Span<double>.Empty, _p);
+        for (int k = 0; k < rows.Length; k++) pred[k] = _y[rows[k]] - pred[k];
     }
 }

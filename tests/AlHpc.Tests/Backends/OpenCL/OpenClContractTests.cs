@@ -1,5 +1,8 @@
+using AlHpc.Compute;
+using AlHpc.OpenCL;
 using AlHpc.Potentials;
 using AlHpc.Structures;
+using AlHpc.Tests.Backends;
 using Xunit.Abstractions;
 
 namespace AlHpc.Tests.OpenCL;
@@ -10,8 +13,10 @@ namespace AlHpc.Tests.OpenCL;
 /// </summary>
 public sealed class OpenClContractTests(OpenClFixture fx, ITestOutputHelper output) : BackendContractTests, IClassFixture<OpenClFixture>
 {
-    private readonly OpenClBackend _backend = new(fx);
-    private readonly CpuBackend _cpu = new();
+    private OpenClComputeBackend? _ocl;
+    private readonly CpuComputeBackend _cpu = new();
+
+    private OpenClComputeBackend _backend => _ocl ??= new OpenClComputeBackend(fx.Context(), ownsContext: false);
 
     protected override IComputeBackend Backend => _backend;
 

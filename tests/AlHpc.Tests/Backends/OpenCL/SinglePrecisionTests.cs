@@ -1,4 +1,7 @@
+using AlHpc.Compute;
+using AlHpc.OpenCL;
 using AlHpc.OpenCL.Native;
+using AlHpc.Tests.Backends;
 using AlHpc.Potentials;
 using Xunit.Abstractions;
 
@@ -14,8 +17,8 @@ public sealed class SinglePrecisionTests(OpenClFixture fx, ITestOutputHelper out
     public void SinglePrecisionErrorIsSmallAndMeasured()
     {
         fx.RequireOpenCl();
-        var single = new OpenClBackend(fx, OpenClPrecision.Single);
-        var cpu = new CpuBackend();
+        var single = new OpenClComputeBackend(fx.Context(OpenClPrecision.Single), ownsContext: false);
+        var cpu = new CpuComputeBackend();
         var batch = ReferenceData.RandomBatch(100, 60, 91);
         int nc = batch.ClusterCount, n = batch.AtomCount;
         double[] e1 = new double[nc], e2 = new double[nc], f1 = new double[3 * n], f2 = new double[3 * n];

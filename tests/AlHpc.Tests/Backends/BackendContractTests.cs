@@ -1,14 +1,20 @@
+using AlHpc.Compute;
+using AlHpc.Descriptors;
 using AlHpc.Network;
 using AlHpc.Potentials;
 using AlHpc.Structures;
+using AlHpc.Tests.OpenCL;
 
-namespace AlHpc.Tests.OpenCL;
+namespace AlHpc.Tests.Backends;
 
 /// <summary>
-/// The contract every compute backend meets, written once: Tersoff against LAMMPS and the plain formula,
-/// descriptors against the plain formula and finite differences, NN energies and forces, Jacobian rows
-/// against finite differences. Bound to the CPU path by <see cref="CpuContractTests"/> and to OpenCL by
-/// <see cref="OpenClContractTests"/>; the latter also checks OpenCL == CPU on the same inputs.
+/// The contract every production compute backend (<see cref="IComputeBackend"/>) meets, written once: Tersoff
+/// against LAMMPS and the plain formula, descriptors against the plain formula and finite differences, network
+/// energies and forces, Jacobian rows against finite differences. Bound to the reference formulas
+/// (<see cref="ReferenceContractTests"/>), the CPU SIMD paths production runs (<see cref="CpuContractTests"/>:
+/// NnEvaluator/NetworkEvaluator, DescriptorEngine's fast path, the trainer's SimdJacobianBuilder rows), the CPU
+/// scalar fallbacks (<see cref="CpuScalarContractTests"/>) and OpenCL (<see cref="OpenClContractTests"/>, which
+/// also checks OpenCL == CPU on the same inputs). The ground truth is the test's own <see cref="PlainReference"/>.
 /// </summary>
 public abstract class BackendContractTests
 {
@@ -17,13 +23,20 @@ public abstract class BackendContractTests
     /// <summary>Hook for skipping where the backend is absent (OpenCL without a platform).</summary>
     protected virtual void Require() { }
 
+    /// <summary>Largest LAMMPS reference cluster checked (the reference backend's O(N^3) finite differences are slow).</summary>
+    protected virtual int MaxLammpsClusterSize => int.MaxValue;
+
+    /// <summary>Tolerance (eV/A) of forces against LAMMPS (finite-difference forces are good to ~1e-8).</summary>
+    protected virtual double LammpsForceTolerance => 1e-9;
+
     protected static ClusterBatch SmallBatch() => ReferenceData.RandomBatch(16, 24, 11);
 
     [SkippableFact]
     public void Tersoff_MatchesLammps()
     {
         Require();
-        var clusters = ReferenceData.LammpsClusters();
+        var clusters = ReferenceData.LammpsClusters().Where(c => c.Count <= MaxLammpsClusterSize).ToList();
+        Assert.True(clusters.Count >= 5, "too few reference clusters");
         var batch = ClusterBatch.FromClusters(clusters);
         var e = new double[batch.ClusterCount];
         var f = new double[batch.Positions.Length];
@@ -33,7 +46,7 @@ public abstract class BackendContractTests
             Assert.True(Math.Abs(e[c] - clusters[c].Energy!.Value) < 1e-9, $"{Backend.Name} cluster {c}: E {e[c]} vs LAMMPS {clusters[c].Energy}");
             var fr = clusters[c].Forces!;
             for (int k = 0; k < fr.Length; k++)
-                Assert.True(Math.Abs(f[3 * batch.Offsets[c] + k] - fr[k]) < 1e-9, $"{Backend.Name} cluster {c} force {k}: {f[3 * batch.Offsets[c] + k]} vs {fr[k]}");
+                Assert.True(Math.Abs(f[3 * batch.Offsets[c] + k] - fr[k]) < LammpsForceTolerance, $"{Backend.Name} cluster {c} force {k}: {f[3 * batch.Offsets[c] + k]} vs {fr[k]}");
         }
     }
 
@@ -188,8 +201,57 @@ public abstract class BackendContractTests
     }
 }
 
-/// <summary>The contract on the CPU path.</summary>
+/// <summary>The contract on the reference formulas (plain loops, finite-difference forces).</summary>
+public sealed class ReferenceContractTests : BackendContractTests
+{
+    protected override IComputeBackend Backend { get; } = new ReferenceComputeBackend();
+    protected override int MaxLammpsClusterSize => 30;
+    protected override double LammpsForceTolerance => 1e-7;
+}
+
+/// <summary>The contract on the CPU SIMD paths production runs.</summary>
 public sealed class CpuContractTests : BackendContractTests
 {
-    protected override IComputeBackend Backend { get; } = new CpuBackend();
+    protected override IComputeBackend Backend { get; } = new CpuComputeBackend();
+}
+
+/// <summary>The contract on the CPU scalar fallbacks (the descriptor engine's path on machines without AVX2).</summary>
+public sealed class CpuScalarContractTests : BackendContractTests
+{
+    protected override IComputeBackend Backend { get; } = new CpuComputeBackend(scalar: true);
+
+    [Fact]
+    public void ScalarAndSimdPathsAgree()
+    {
+        var setup = PlainReference.Water26();
+        var batch = ReferenceData.RandomBatch(30, 40, 17);
+        var simd = new double[batch.AtomCount * setup.Count];
+        var scalar = new double[simd.Length];
+        new CpuComputeBackend().Descriptors(setup, batch, simd);
+        Backend.Descriptors(setup, batch, scalar);
+        for (int k = 0; k < simd.Length; k++) Assert.True(Math.Abs(simd[k] - scalar[k]) < 1e-12 * (1 + Math.Abs(simd[k])), $"value {k}: {simd[k]} vs {scalar[k]}");
+    }
+}
+
+/// <summary>The calls the contract makes, over <see cref="IComputeBackend"/>'s factories.</summary>
+public static class ContractCalls
+{
+    public static void Tersoff(this IComputeBackend b, TersoffParameters p, ClusterBatch batch, double[] energies, double[] forces)
+    {
+        using var ev = b.CreateTersoff(new TersoffPotential(p));
+        ev.Evaluate(batch, energies, forces);
+    }
+
+    public static void Nn(this IComputeBackend b, NnModel model, ClusterBatch batch, double[] energies, double[] forces)
+    {
+        using var ev = b.CreateNetwork(new NnPotential(model));
+        ev.Evaluate(batch, energies, forces);
+    }
+
+    public static double[] Descriptors(this IComputeBackend b, DescriptorSetup setup, ClusterBatch batch)
+    {
+        var v = new double[batch.AtomCount * setup.Count];
+        b.Descriptors(setup, batch, v);
+        return v;
+    }
 }

@@ -1,12 +1,11 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using AlHpc.Network;
 
-namespace AlHpc.Training;
+namespace AlHpc.Network;
 
 /// <summary>
-/// The trainer's fast network evaluation: a block of whole structures is gathered feature-major
+/// The fast network evaluation of the trainer's Jacobian rows (<see cref="SimdJacobianBuilder"/>): a block of whole structures is gathered feature-major
 /// (one row per feature, one column per atom) so that every layer is a SIMD sweep over atoms, with a
 /// vectorized activation. Each structure starts at a multiple of the vector width and is zero-padded to
 /// one, and padded columns carry zero output sensitivity: every atom's arithmetic and every structure's
@@ -14,7 +13,7 @@ namespace AlHpc.Training;
 /// how structures are split among threads. <see cref="NeuralNetwork"/>'s Forward/Backward is the plain
 /// reference this is tested against. One instance per thread; no allocation after construction.
 /// </summary>
-internal sealed class BatchEvaluator
+public sealed class NetworkBlockEvaluator
 {
     private static readonly int Vw = Vector<double>.Count;
     private readonly NeuralNetwork _net;
@@ -32,7 +31,7 @@ internal sealed class BatchEvaluator
     private int _structures;
     private int _cols;
 
-    public BatchEvaluator(NeuralNetwork net, int capacityAtoms, int maxStructures)
+    public NetworkBlockEvaluator(NeuralNetwork net, int capacityAtoms, int maxStructures)
     {
         _net = net;
         _sizes = net.LayerSizes;
