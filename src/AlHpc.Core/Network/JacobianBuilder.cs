@@ -25,17 +25,18 @@ public interface IJacobianBuilder : IDisposable
     void Compute(NeuralNetwork net, ReadOnlySpan<int> rows, bool anchor, Span<double> predictions, Span<double> jacobian);
 }
 
-/// <summary>The reference <see cref="IJacobianBuilder"/>: plain forward/backward per structure with <see cref="NeuralNetwork"/>.</summary>
-public sealed class ReferenceJacobianBuilder : IJacobianBuilder
+/// <summary>
+/// The host side shared by the CPU builders: the training descriptors kept scaled, Ĝ = (G - mean)/std, and the
+/// isolated atom's input Ĝ_0 = -mean/std.
+/// </summary>
+public abstract class HostJacobianBuilder : IJacobianBuilder
 {
-    private double[] _x = [];
-    private int[] _offsets = [0];
-    private int _f;
-    private double[] _mean = [], _std = [];
-    private NetworkWorkspace? _ws;
-    private double[] _out = new double[16], _coef = new double[16];
+    private protected double[] _x = [];
+    private protected int[] _offsets = [0];
+    private protected int _f;
+    private protected double[] _mean = [], _std = [];
 
-    public void SetData(ReadOnlySpan<double> rawDescriptors, int[] offsets, int featureCount, double[] mean, double[] std)
+    public virtual void SetData(ReadOnlySpan<double> rawDescriptors, int[] offsets, int featureCount, double[] mean, double[] std)
     {
         _f = featureCount;
         _offsets = offsets;
@@ -46,13 +47,31 @@ public sealed class ReferenceJacobianBuilder : IJacobianBuilder
             for (int k = 0; k < _f; k++) _x[a * _f + k] = (_x[a * _f + k] - mean[k]) / std[k];
     }
 
-    public void Compute(NeuralNetwork net, ReadOnlySpan<int> rows, bool anchor, Span<double> predictions, Span<double> jacobian)
+    /// <summary>Ĝ_0 = -mean/std, the scaled input of an isolated atom (all raw descriptors 0).</summary>
+    private protected double[] IsolatedInput()
+    {
+        var z0 = new double[_f];
+        for (int k = 0; k < _f; k++) z0[k] = -_mean[k] / _std[k];
+        return z0;
+    }
+
+    public abstract void Compute(NeuralNetwork net, ReadOnlySpan<int> rows, bool anchor, Span<double> predictions, Span<double> jacobian);
+
+    public void Dispose() { }
+}
+
+/// <summary>The reference <see cref="IJacobianBuilder"/>: plain forward/backward per structure with <see cref="NeuralNetwork"/>.</summary>
+public sealed class ReferenceJacobianBuilder : HostJacobianBuilder
+{
+    private NetworkWorkspace? _ws;
+    private double[] _out = new double[16], _coef = new double[16];
+
+    public override void Compute(NeuralNetwork net, ReadOnlySpan<int> rows, bool anchor, Span<double> predictions, Span<double> jacobian)
     {
         int p = net.WeightCount;
         _ws ??= net.CreateWorkspace();
         var g0 = new double[p];
-        var x0 = new double[_f];
-        for (int k = 0; k < _f; k++) x0[k] = -_mean[k] / _std[k];
+        var x0 = IsolatedInput();
         var o0 = new double[1];
         net.Forward(x0, 1, o0, _ws);
         if (anchor && !jacobian.IsEmpty)
@@ -76,8 +95,6 @@ public sealed class ReferenceJacobianBuilder : IJacobianBuilder
             net.AccumulateWeightGradient(_coef.AsSpan(0, n), _ws, row);
         }
     }
-
-    public void Dispose() { }
 }
 
 /// <summary>
@@ -85,30 +102,20 @@ public sealed class ReferenceJacobianBuilder : IJacobianBuilder
 /// (<see cref="NetworkBlockEvaluator"/>). <see cref="Rows"/> is the very code the Levenberg-Marquardt trainer runs
 /// for its energy rows on each thread, so the contract test that binds this builder covers the trainer's path.
 /// </summary>
-public sealed class SimdJacobianBuilder : IJacobianBuilder
+public sealed class SimdJacobianBuilder : HostJacobianBuilder
 {
-    private double[] _x = [];
-    private int[] _offsets = [0];
-    private int _f;
-    private double[] _mean = [], _std = [];
     private NetworkBlockEvaluator? _ev;
     private NeuralNetwork? _evNet;
     private NetworkWorkspace? _ws0;
     private double[] _g0 = [];
 
-    public void SetData(ReadOnlySpan<double> rawDescriptors, int[] offsets, int featureCount, double[] mean, double[] std)
+    public override void SetData(ReadOnlySpan<double> rawDescriptors, int[] offsets, int featureCount, double[] mean, double[] std)
     {
-        _f = featureCount;
-        _offsets = offsets;
-        _mean = mean;
-        _std = std;
-        _x = rawDescriptors.ToArray();
-        for (int a = 0; a < _x.Length / _f; a++)
-            for (int k = 0; k < _f; k++) _x[a * _f + k] = (_x[a * _f + k] - mean[k]) / std[k];
+        base.SetData(rawDescriptors, offsets, featureCount, mean, std);
         _ev = null;
     }
 
-    public void Compute(NeuralNetwork net, ReadOnlySpan<int> rows, bool anchor, Span<double> predictions, Span<double> jacobian)
+    public override void Compute(NeuralNetwork net, ReadOnlySpan<int> rows, bool anchor, Span<double> predictions, Span<double> jacobian)
     {
         int p = net.WeightCount;
         if (_ev is null || !ReferenceEquals(_evNet, net))
@@ -124,8 +131,7 @@ public sealed class SimdJacobianBuilder : IJacobianBuilder
         double nn0 = 0;
         if (anchor)
         {
-            var z0 = new double[_f];
-            for (int k = 0; k < _f; k++) z0[k] = -_mean[k] / _std[k];
+            var z0 = IsolatedInput();
             Span<double> o = stackalloc double[1];
             net.Forward(z0, 1, o, _ws0!);
             nn0 = o[0];
@@ -183,6 +189,4 @@ public sealed class SimdJacobianBuilder : IJacobianBuilder
             ev.AccumulateGradient(j, -1.0 / (offsets[s + 1] - offsets[s]), row);
         }
     }
-
-    public void Dispose() { }
 }
