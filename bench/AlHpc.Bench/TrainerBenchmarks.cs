@@ -31,7 +31,7 @@ public class TrainerBenchmarks
     public void Setup()
     {
         var set = Data(Structures);
-        var opt = new TrainerOptions { BatchSize = Batch, Threads = Threads, Seed = 3 };
+        var opt = TrainingSettings.Aenet with { BatchSize = Batch, Threads = Threads, Seed = 3 };
         _fast = LmTrainer.CreateSession(set, opt);
         _plain = LmTrainer.CreateSession(set, opt);
         _plain.UseReferencePath = true;
@@ -85,7 +85,7 @@ public class ForceTrainerBenchmarks
     public void Setup()
     {
         var set = TrainerBenchmarks.Data(Structures, withForces: true);
-        var opt = new TrainerOptions { BatchSize = 32, Threads = Threads, Seed = 3 };
+        var opt = TrainingSettings.Aenet with { BatchSize = 32, Threads = Threads, Seed = 3 };
         _energy = LmTrainer.CreateSession(set, opt);
         _forces = LmTrainer.CreateSession(set, opt with { ForcesWeight = 0.1 });
         for (int i = 0; i < 3; i++) { _energy.BenchmarkEpoch(); _forces.BenchmarkEpoch(); }
@@ -116,7 +116,7 @@ public static class TrainerCpuTime
             foreach (int batch in new[] { 32, 0 })
                 foreach (bool plain in new[] { false, true })
                 {
-                    using var s = LmTrainer.CreateSession(set, new TrainerOptions { BatchSize = batch, Threads = 1, Seed = 3 });
+                    using var s = LmTrainer.CreateSession(set, TrainingSettings.Aenet with { BatchSize = batch, Threads = 1, Seed = 3 });
                     s.UseReferencePath = plain;
                     for (int i = 0; i < 40; i++) s.BenchmarkEpoch();
                     int epochs = plain ? 10 : 30;
@@ -129,7 +129,7 @@ public static class TrainerCpuTime
         var withForces = TrainerBenchmarks.Data(426, withForces: true);
         foreach (double wF in new[] { 0.0, 0.1 })
         {
-            using var s = LmTrainer.CreateSession(withForces, new TrainerOptions { BatchSize = 32, Threads = 1, Seed = 3, ForcesWeight = wF });
+            using var s = LmTrainer.CreateSession(withForces, TrainingSettings.Aenet with { BatchSize = 32, Threads = 1, Seed = 3, ForcesWeight = wF });
             for (int i = 0; i < (wF > 0 ? 5 : 40); i++) s.BenchmarkEpoch();
             int epochs = wF > 0 ? 10 : 30;
             double c0 = ThreadCpuMs();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using AlHpc.IO;
+using AlHpc.Training;
 using AlHpc.Potentials;
 using AlHpc.Structures;
 
@@ -492,35 +493,16 @@ public sealed class ActiveLearningRun : IDisposable
 
     private TrainingOutcome Train(int generation, int seed, CancellationToken cancel)
     {
+        // this generation's settings: the configuration's, with the schedule and the run's choices filled in
         var t = _config.Training;
-        var s = new TrainingSettings
+        var s = t with
         {
-            Epochs = t.Epochs,
-            EpochsPerStructure = t.EpochsPerStructure,
-            MinEpochs = t.MinEpochs,
-            BatchSize = t.BatchSize,
-            SmallPoolBatchSize = t.SmallPoolBatchSize,
-            Mu = t.Mu,
-            HoldoutFraction = t.HoldoutFraction,
-            StableHoldout = t.StableHoldout,
-            WarmStartMoveOn = t.WarmStartMoveOn,
-            WarmStart = t.WarmStart,
-            EarlyStopEpochs = t.EarlyStopEpochs,
-            SelectionErrorCapMeV = t.SelectionErrorCapMeV switch
-            {
-                null => 10 * _config.Selection.ToleranceMeV,
-                0 => double.PositiveInfinity,
-                { } cap => cap,
-            },
-            SetupFile = t.SetupFile,
-            HiddenLayers = t.HiddenLayers,
-            Activation = t.Activation,
+            Epochs = t.EpochsPerStructure > 0
+                ? (int)Math.Clamp(Math.Ceiling(t.EpochsPerStructure * _pool.Count), Math.Min(t.MinEpochs, t.Epochs), t.Epochs)
+                : t.Epochs,
+            SelectionErrorCapMeV = t.EffectiveSelectionCapMeV(_config.Selection.ToleranceMeV),
+            HoldoutIndices = t.StableHoldout ? StableHoldout(_pool.Count, t.HoldoutFraction, _config.Seed) : null,
         };
-        if (t.EpochsPerStructure > 0)
-            s.Epochs = (int)Math.Clamp(Math.Ceiling(t.EpochsPerStructure * _pool.Count), Math.Min(t.MinEpochs, t.Epochs), t.Epochs);
-        if (t.StableHoldout) s.HoldoutIndices = StableHoldout(_pool.Count, t.HoldoutFraction, _config.Seed);
-        int trainCount = _pool.Count - (s.HoldoutIndices?.Length ?? (int)Math.Floor(t.HoldoutFraction * _pool.Count));
-        if (trainCount < t.BatchSize) s.BatchSize = t.SmallPoolBatchSize;
         var warm = t.WarmStart ? _latest : null;
         return _parts.Trainer.Train(_pool, warm, s, seed, cancel);
     }

@@ -1,6 +1,7 @@
 using AlHpc.ActiveLearning;
 using AlHpc.Potentials;
 using AlHpc.Structures;
+using AlHpc.Training;
 
 namespace AlHpc.Tests.ActiveLearning;
 
