@@ -84,6 +84,20 @@ public sealed class ActiveLearningRun : IDisposable
     private static bool IsOwnFile(string name) => name == DirectoryLock.FileName;
 
     /// <summary>
+    /// Throws <see cref="RunDirectoryException"/> when <paramref name="dir"/> cannot take a new run: it holds a run
+    /// already (state.json), or other files unless <paramref name="allowOtherFiles"/>. <see cref="Create"/> checks it
+    /// (again, under the directory's lock); callers may check first, before they build anything.
+    /// </summary>
+    public static void CheckNewRunDirectory(string dir, bool allowOtherFiles = false)
+    {
+        string full = Path.GetFullPath(dir);
+        if (File.Exists(Path.Combine(full, StateFile))) throw new RunDirectoryException(full, holdsRun: true, []);
+        if (allowOtherFiles || !System.IO.Directory.Exists(full)) return;
+        var others = System.IO.Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).Where(n => !IsOwnFile(n!)).Take(4).ToList();
+        if (others.Count > 0) throw new RunDirectoryException(full, holdsRun: false, others!);
+    }
+
+    /// <summary>
     /// Why a seed structure cannot start a run (the hard core and the cluster criterion of the sampling
     /// settings, finite coordinates and energy), or null.
     /// </summary>
@@ -126,23 +140,15 @@ public sealed class ActiveLearningRun : IDisposable
             if (InvalidSeed(seedPool[i], config.Sampling) is { } why)
                 throw new InputFormatException(seedSource, 0, $"seed structure {i + 1} cannot start a run: {why}");
         var run = new ActiveLearningRun(dir, config, parts, callbacks);
-        if (File.Exists(Path.Combine(run.Directory, StateFile)))
-            throw new IOException($"{run.Directory} already holds an active-learning run (state.json); use --resume {dir} or another --out");
+        CheckNewRunDirectory(run.Directory, allowOtherFiles);
         bool existed = System.IO.Directory.Exists(run.Directory);
-        if (existed && !allowOtherFiles)
-        {
-            var others = System.IO.Directory.EnumerateFileSystemEntries(run.Directory).Select(Path.GetFileName).Where(n => !IsOwnFile(n!)).Take(4).ToList();
-            if (others.Count > 0)
-                throw new InputFormatException(run.Directory, 0,
-                    $"--out names a directory that holds other files ({string.Join(", ", others)}{(others.Count > 3 ? ", ..." : "")}); choose a new or empty directory, or pass --allow-existing to write into it (files of the same names are replaced)");
-        }
         System.IO.Directory.CreateDirectory(run.Directory);
         bool modelsExisted = System.IO.Directory.Exists(Path.Combine(run.Directory, ModelsDir));
         try
         {
             run._lock = DirectoryLock.Acquire(run.Directory);
             if (File.Exists(Path.Combine(run.Directory, StateFile))) // another process won the race
-                throw new IOException($"{run.Directory} already holds an active-learning run (state.json); use --resume {dir} or another --out");
+                throw new RunDirectoryException(run.Directory, holdsRun: true, []);
             CleanTemporaryFiles(run.Directory, run.Say);
             System.IO.Directory.CreateDirectory(Path.Combine(run.Directory, ModelsDir));
             CreateFiles(run, config, parts, seedPool, cancel);
@@ -706,4 +712,23 @@ public sealed class ActiveLearningRun : IDisposable
         try { _parts.Plotter.DrawProgress(Path.Combine(Directory, ProgressPlot), _state.Log); }
         catch (Exception e) { Say($"progress plot failed: {e.Message}"); }
     }
+}
+
+/// <summary>
+/// A directory that cannot take a new run (<see cref="ActiveLearningRun.CheckNewRunDirectory"/>): it holds a run already
+/// (<see cref="HoldsRun"/>; open it to continue), or other files (<see cref="OtherFiles"/>, the first four).
+/// </summary>
+public sealed class RunDirectoryException(string directory, bool holdsRun, IReadOnlyList<string> otherFiles)
+    : IOException(holdsRun
+        ? $"{directory} already holds an active-learning run ({ActiveLearningRun.StateFile}); open it to continue (ActiveLearningRun.Open) or choose another directory"
+        : $"{directory}: the directory holds other files ({List(otherFiles)}); choose a new or empty directory, or allow other files (files of the same names are replaced)")
+{
+    public string Directory { get; } = directory;
+    public bool HoldsRun { get; } = holdsRun;
+    public IReadOnlyList<string> OtherFiles { get; } = otherFiles;
+
+    /// <summary>The other files as a list for a message: "a, b, c, d, ..." (at most four names).</summary>
+    public string FileList => List(OtherFiles);
+
+    private static string List(IReadOnlyList<string> files) => string.Join(", ", files) + (files.Count > 3 ? ", ..." : "");
 }
