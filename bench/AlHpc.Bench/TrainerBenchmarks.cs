@@ -32,10 +32,10 @@ public class TrainerBenchmarks
     public void Setup()
     {
         var set = Data(Structures);
-        var opt = new TrainerOptions { BatchSize = Batch, Threads = Threads, Seed = 3 };
+        var opt = TrainingSettings.Aenet with { BatchSize = Batch, Threads = Threads, Seed = 3 };
         _fast = LmTrainer.CreateSession(set, opt);
         // the plain path: the reference Jacobian builder (per-structure NeuralNetwork passes, one thread)
-        _plain = LmTrainer.CreateSession(set, opt with { JacobianBuilder = new ReferenceJacobianBuilder() });
+        _plain = LmTrainer.CreateSession(set, opt with { JacobianBuilder = (_, _) => new ReferenceJacobianBuilder() });
         // a few epochs so that the timing is of a network in training, not of the random start
         for (int i = 0; i < 3; i++) { _fast.BenchmarkEpoch(); _plain.BenchmarkEpoch(); }
     }
@@ -86,7 +86,7 @@ public class ForceTrainerBenchmarks
     public void Setup()
     {
         var set = TrainerBenchmarks.Data(Structures, withForces: true);
-        var opt = new TrainerOptions { BatchSize = 32, Threads = Threads, Seed = 3 };
+        var opt = TrainingSettings.Aenet with { BatchSize = 32, Threads = Threads, Seed = 3 };
         _energy = LmTrainer.CreateSession(set, opt);
         _forces = LmTrainer.CreateSession(set, opt with { ForcesWeight = 0.1 });
         for (int i = 0; i < 3; i++) { _energy.BenchmarkEpoch(); _forces.BenchmarkEpoch(); }
@@ -117,8 +117,8 @@ public static class TrainerCpuTime
             foreach (int batch in new[] { 32, 0 })
                 foreach (bool plain in new[] { false, true })
                 {
-                    var o = new TrainerOptions { BatchSize = batch, Threads = 1, Seed = 3 };
-                    using var s = LmTrainer.CreateSession(set, plain ? o with { JacobianBuilder = new ReferenceJacobianBuilder() } : o);
+                    var o = TrainingSettings.Aenet with { BatchSize = batch, Threads = 1, Seed = 3 };
+                    using var s = LmTrainer.CreateSession(set, plain ? o with { JacobianBuilder = (_, _) => new ReferenceJacobianBuilder() } : o);
                     for (int i = 0; i < 40; i++) s.BenchmarkEpoch();
                     int epochs = plain ? 10 : 30;
                     double c0 = ThreadCpuMs();
@@ -130,7 +130,7 @@ public static class TrainerCpuTime
         var withForces = TrainerBenchmarks.Data(426, withForces: true);
         foreach (double wF in new[] { 0.0, 0.1 })
         {
-            using var s = LmTrainer.CreateSession(withForces, new TrainerOptions { BatchSize = 32, Threads = 1, Seed = 3, ForcesWeight = wF });
+            using var s = LmTrainer.CreateSession(withForces, TrainingSettings.Aenet with { BatchSize = 32, Threads = 1, Seed = 3, ForcesWeight = wF });
             for (int i = 0; i < (wF > 0 ? 5 : 40); i++) s.BenchmarkEpoch();
             int epochs = wF > 0 ? 10 : 30;
             double c0 = ThreadCpuMs();

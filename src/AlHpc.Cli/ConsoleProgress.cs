@@ -3,8 +3,11 @@ using System.Diagnostics;
 namespace AlHpc.Cli;
 
 /// <summary>
-/// A progress line on stderr with rate and time left, redrawn at most 5 times a second, shown only
-/// when stderr is a terminal (quiet when piped or redirected). Thread safe.
+/// The CLI's one progress display: a line on stderr with count, percent, rate and time left, redrawn in place
+/// at most 5 times a second, shown only when stderr is a terminal (nothing when piped or redirected, or under
+/// CI); stdout is never touched. Thread safe. (Chosen over Spectre.Console's progress, whose live renderer
+/// owns the cursor and garbles the lines other code writes to stderr meanwhile, e.g. learn's messages and
+/// the OpenCL fallback notice; this line shows the same numbers.)
 /// </summary>
 public sealed class ConsoleProgress : IDisposable
 {
@@ -12,17 +15,21 @@ public sealed class ConsoleProgress : IDisposable
     private readonly string _unit;
     private readonly long _total;
     private readonly bool _enabled;
+    private readonly TextWriter _out;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _done;
     private long _lastDrawTicks = -1;
     private readonly object _gate = new();
 
-    public ConsoleProgress(string label, long total, string unit = "items", bool? enabled = null)
+    /// <param name="enabled">null: when stderr is a terminal and CI is unset.</param>
+    /// <param name="writer">Where the line goes (default: stderr).</param>
+    public ConsoleProgress(string label, long total, string unit = "items", bool? enabled = null, TextWriter? writer = null)
     {
         _label = label;
         _total = total;
         _unit = unit;
         _enabled = enabled ?? (!Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null);
+        _out = writer ?? Console.Error;
     }
 
     /// <summary>Callback shape the library uses: (done, total).</summary>
@@ -51,7 +58,7 @@ public sealed class ConsoleProgress : IDisposable
             double rate = secs > 0 ? done / secs : 0;
             string left = rate > 0 && _total > 0 ? FormatTime((_total - done) / rate) : "?";
             double pct = _total > 0 ? 100.0 * done / _total : 0;
-            Console.Error.Write($"\r{_label}: {done}/{_total} ({pct:F1} %), {rate:G4} {_unit}/s, {left} left   ");
+            _out.Write($"\r{_label}: {done}/{_total} ({pct:F1} %), {rate:G4} {_unit}/s, {left} left   ");
         }
     }
 
@@ -62,6 +69,6 @@ public sealed class ConsoleProgress : IDisposable
     {
         if (!_enabled) return;
         Draw(true);
-        Console.Error.WriteLine();
+        _out.WriteLine();
     }
 }

@@ -32,13 +32,25 @@ public static class InputKinds
         _ => k is FileKind.AenetSetup,
     };
 
+    /// <summary>Where a file of this kind goes on the command line.</summary>
+    private static string? WhereItGoes(FileKind k) => k switch
+    {
+        FileKind.Model => "give a model with --model",
+        FileKind.RunConfig => "give a configuration to 'alhpc learn --config'",
+        FileKind.ExtXyz or FileKind.Xsf => "structures are the input of energy, minimize, descriptors, train --data and sample --start",
+        FileKind.Tersoff => "give a Tersoff file with --potential",
+        FileKind.Hdf5 => "give a test set with --testset",
+        FileKind.AenetSetup => "give a descriptor setup with --setup",
+        _ => null,
+    };
+
     /// <summary>Throws <see cref="InputFormatException"/> when <paramref name="path"/> exists and clearly holds another kind of file.</summary>
     public static void Require(string? path, Expect expected, string? option = null)
     {
         if (path is null || !File.Exists(path)) return;
         var kind = FileSniffer.Sniff(path);
         if (Fits(expected, kind)) return;
-        string hint = FileSniffer.WhereItGoes(kind) is { } w ? $"; {w}" : "";
+        string hint = WhereItGoes(kind) is { } w ? $"; {w}" : "";
         throw new InputFormatException(path, 1,
             $"this looks like {FileSniffer.Describe(kind)}, not {Name(expected)}{(option is null ? "" : $" as {option} expects")}{hint}");
     }

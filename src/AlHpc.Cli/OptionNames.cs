@@ -5,7 +5,8 @@ namespace AlHpc.Cli;
 
 /// <summary>
 /// Turns a library argument error into a message in the user's terms: the option instead of the .NET
-/// parameter or property name, without the " (Parameter 'X')" suffix .NET appends.
+/// parameter or property name (or, for bad training settings, the setting's name), without the
+/// " (Parameter 'X')" suffix .NET appends.
 /// </summary>
 public static partial class OptionNames
 {
@@ -24,6 +25,9 @@ public static partial class OptionNames
 
     public static UsageException Translate(ArgumentException e, IReadOnlyDictionary<string, Option> options)
     {
+        if (e is AlHpc.Training.TrainingSettingsException bad)
+            return new UsageException(string.Join("; ", bad.Problems.Select(p =>
+                options.TryGetValue(p.Setting, out var flag) ? $"{flag.Name} {p.Problem}" : p.ToString())));
         string text = Clean(e.Message, out var parameter);
         parameter ??= e.ParamName;
         if (text.StartsWith("Specified argument was out of the range", StringComparison.Ordinal)) text = "value out of range";

@@ -73,16 +73,11 @@ public static class BaselineCommand
             if (frames.Count != count) throw new InvalidOperationException($"sampled {frames.Count} structures, wanted {count}");
             Console.Error.WriteLine(string.Create(ci, $"baseline: {count} reference-sampled structures of {seedCluster.Count} molecules ({nMet} Metropolis at {config.Sampling.Metropolis.TemperatureK} K, {nNest} nested) in {sw.Elapsed.TotalSeconds:F1} s"));
 
-            // 2. The same network and training settings as the run.
-            var t = config.Training;
-            var options = new TrainerOptions
-            {
-                Epochs = pr.GetValue(epochs) ?? t.Epochs, BatchSize = t.BatchSize, SmallSetBatchSize = t.SmallPoolBatchSize, Mu = t.Mu,
-                HoldoutFraction = t.HoldoutFraction, EarlyStopEpochs = t.EarlyStopEpochs, Seed = s,
-            };
-            try { options.Validate(); } catch (ArgumentException e) { throw new UsageException(e.Message); }
-            var setup = t.SetupFile != null ? AenetSetupFile.Read(Path.IsPathRooted(t.SetupFile) ? t.SetupFile : Path.Combine(run, t.SetupFile)) : DefaultSetups.Water26;
-            var trainingSet = TrainingSet.FromClusters(ClusterBatch.FromClusters(frames), setup);
+            // 2. The same network and training settings as the run; the best epoch by the plain held-out MAE.
+            var options = config.Training with { Epochs = pr.GetValue(epochs) ?? config.Training.Epochs, Seed = s, SelectionErrorCapMeV = 0 };
+            try { options.Validate(); }
+            catch (TrainingSettingsException e) { throw OptionNames.Translate(e, new Dictionary<string, Option> { [nameof(options.Epochs)] = epochs, [nameof(options.Seed)] = seed }); }
+            var trainingSet = TrainingSet.FromClusters(ClusterBatch.FromClusters(frames), options.ResolveSetup(baseDirectory: run));
             TrainingResult result;
             using (var progress = new ConsoleProgress("baseline train", options.Epochs, "epochs"))
                 result = LmTrainer.Train(trainingSet, options, null, r => progress.Report(r.Epoch, options.Epochs));

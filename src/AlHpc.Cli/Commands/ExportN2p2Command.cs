@@ -16,7 +16,7 @@ public static class ExportN2p2Command
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
             var m = PotentialLoader.LoadModel(pr.GetValue(model)!);
-            if (N2p2Export.WhyNot(m) is { } why) throw new UsageException($"{pr.GetValue(model)}: cannot export to n2p2: {why}");
+            if (N2p2Export.WhyNot(m, $"export to aenet instead (alhpc export-aenet), or train with --activation {N2p2Export.ExportableActivations} (learn: training.activation)") is { } why) throw new UsageException($"{pr.GetValue(model)}: cannot export to n2p2: {why}");
             N2p2Export.Export(m, pr.GetValue(output)!);
             Console.Error.WriteLine($"alhpc: wrote input.nn, scaling.data, weights data to {pr.GetValue(output)}");
             return ExitCodes.Success;

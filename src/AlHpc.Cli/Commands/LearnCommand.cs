@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using AlHpc.ActiveLearning;
+using AlHpc.IO;
 
 namespace AlHpc.Cli.Commands;
 
@@ -81,12 +82,23 @@ public static class LearnCommand
                     cfg.Validate(cfgFile?.FullName ?? "command line");
                     if (pr.GetValue(printConfig)) { Console.WriteLine(cfg.ToJson()); return ExitCodes.Success; }
                     var dir = DefaultRunDirectory(pr.GetValue(outDir), pr.GetValue(quick));
-                    if (File.Exists(Path.Combine(dir, ActiveLearningRun.StateFile)))
+                    try
+                    {
+                        ActiveLearningRun.CheckNewRunDirectory(dir, pr.GetValue(allowExisting)); // before anything is built
+                        var parts = Parts(cfg);
+                        var seedPool = DefaultComponents.LoadSeedPool(cfg);
+                        Console.Error.WriteLine($"alhpc learn: new run in {Path.GetFullPath(dir)}: seed {cfg.Seed}, {seedPool.Count} seed structure(s), oracle {parts.Oracle.Name}");
+                        run = ActiveLearningRun.Create(dir, cfg, parts, seedPool, callbacks, pr.GetValue(allowExisting), cts.Token);
+                    }
+                    catch (RunDirectoryException e) when (e.HoldsRun)
+                    {
                         throw new UsageException($"{dir} already holds an active-learning run; continue it with 'alhpc learn --resume {dir}' or choose another --out");
-                    var parts = Parts(cfg);
-                    var seedPool = DefaultComponents.LoadSeedPool(cfg);
-                    Console.Error.WriteLine($"alhpc learn: new run in {Path.GetFullPath(dir)}: seed {cfg.Seed}, {seedPool.Count} seed structure(s), oracle {parts.Oracle.Name}");
-                    run = ActiveLearningRun.Create(dir, cfg, parts, seedPool, callbacks, pr.GetValue(allowExisting), cts.Token);
+                    }
+                    catch (RunDirectoryException e)
+                    {
+                        throw new InputFormatException(e.Directory, 0,
+                            $"--out names a directory that holds other files ({e.FileList}); choose a new or empty directory, or pass --allow-existing to write into it (files of the same names are replaced)");
+                    }
                 }
                 using var held = run; // holds the run directory's lock until the command ends
                 var summary = run.Run(cts.Token);

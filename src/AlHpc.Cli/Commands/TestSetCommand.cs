@@ -56,7 +56,7 @@ public static class TestSetCommand
             ulong masterSeed = pr.GetValue(seed);
             Console.Error.WriteLine($"alhpc testset: {r.Count:N0} clusters of {r.MinSize}-{r.MaxSize} molecules, {r.ChainCount:N0} chains, {reference.Name}, seed {masterSeed}");
             Console.Error.WriteLine($"  recipe: {r.ToText()}");
-            if (TestSetGenerator.UnequalCountsNote(r, TestSetGenerator.Plan(r, masterSeed)) is { } note)
+            if (TestSetGenerator.UnequalCountsNote(r, TestSetGenerator.Plan(r, masterSeed), count.Name) is { } note)
                 Console.Error.WriteLine($"alhpc testset: note: {note}");
 
             GeneratedTestSet g;

@@ -1,26 +1,26 @@
 using System.CommandLine;
-using AlHpc.OpenCL.Workloads;
 using System.Globalization;
 using AlHpc.Descriptors;
 using AlHpc.IO;
 using AlHpc.Network;
+using AlHpc.OpenCL.Workloads;
 using AlHpc.Structures;
 using AlHpc.Training;
 
 namespace AlHpc.Cli.Commands;
 
 /// <summary>
-/// alhpc train --data FILE [--setup FILE.stp] [--epochs 2000] [--batch 32] [--mu 0.1] [--holdout 0.1]
-/// [--forces-weight W] [--seed S] [--init MODEL] [--early-stop K] [--threads N] -o MODEL [--curve CURVE.csv]
+/// alhpc train --data FILE [--setup FILE.stp] [--epochs 2000] [--batch 0] [--mu 0.1] [--holdout 0.1]
+/// [--forces-weight W] [--seed S] [--init MODEL] [--early-stop K] [--threads N] -o MODEL [--curve CURVE.csv].
+/// Only parses options into <see cref="TrainingSettings"/> (their defaults are the options' defaults); the
+/// trainer decides the setup and the architecture (<see cref="TrainingSettings.ResolveSetup"/>, <see cref="LmTrainer.Architecture"/>).
 /// </summary>
 public static class TrainCommand
 {
     public static Command Create()
     {
-        // The defaults are one generation of `alhpc learn` (ActiveLearningConfig's training and selection settings).
-        var gen = new AlHpc.ActiveLearning.ActiveLearningConfig();
-        var t = gen.Training;
-        double defaultCap = t.SelectionErrorCapMeV ?? 10 * gen.Selection.ToleranceMeV;
+        // The defaults are the training settings' own: one generation of `alhpc learn`.
+        var t = new TrainingSettings();
         var data = new Option<string>("--data", "-d") { Description = "Training structures with reference energies: extended XYZ (energy= per frame) or aenet XSF.", Required = true };
         var setup = new Option<string?>("--setup") { Description = "Descriptor setup (aenet .stp). Default: the built-in 26-function Water setup, or the --init model's setup." };
         var epochs = new Option<int>("--epochs") { Description = "Epochs (passes over the training structures).", DefaultValueFactory = _ => t.Epochs };
@@ -33,15 +33,15 @@ public static class TrainCommand
             Description = "Weight of force residuals (0 = energies only, as the paper). W > 0 also fits forces: 3N rows per structure, " +
                           "W = 1 weighs a structure's mean squared force error (eV/A)^2 like its squared per-atom energy error (eV)^2; " +
                           "needs forces in the data (extxyz Properties=...:forces:R:3); CPU only; slower (see docs/training.md).",
-            DefaultValueFactory = _ => 0.0,
+            DefaultValueFactory = _ => t.ForcesWeight,
         };
-        var seed = new Option<int>("--seed") { Description = "Seed of the held-out split, initial weights and batch order.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the held-out split, initial weights and batch order.", DefaultValueFactory = _ => t.Seed };
         var init = new Option<string?>("--init") { Description = "Warm start from this model file (its network, scaling and descriptor setup are kept)." };
         var earlyStop = new Option<int>("--early-stop") { Description = "Stop after this many epochs without a better held-out error (0 = off).", DefaultValueFactory = _ => t.EarlyStopEpochs };
-        var cap = new Option<double>("--selection-cap") { Description = "Best-epoch selection: each held-out structure's error counts at most this much (meV/molecule); 0 = plain held-out MAE (aenet).", DefaultValueFactory = _ => defaultCap };
+        var cap = new Option<double>("--selection-cap") { Description = "Best-epoch selection: each held-out structure's error counts at most this much (meV/molecule); 0 = plain held-out MAE (aenet).", DefaultValueFactory = _ => t.EffectiveSelectionCapMeV() };
         var hidden = new Option<string>("--hidden") { Description = $"Hidden layers, nodes per layer, comma-separated (e.g. 20,20,20).", DefaultValueFactory = _ => string.Join(',', t.HiddenLayers) };
         var activation = new Option<string>("--activation") { Description = $"Activation of the hidden layers (aenet's set): {NetworkSettingsText.Activations}; the output layer is linear.", DefaultValueFactory = _ => t.Activation };
-        var isolated = new Option<double>("--isolated-energy") { Description = "Energy of an isolated molecule (eV), anchored exactly (0 for ML-BOP).", DefaultValueFactory = _ => 0.0 };
+        var isolated = new Option<double>("--isolated-energy") { Description = "Energy of an isolated molecule (eV), anchored exactly (0 for ML-BOP).", DefaultValueFactory = _ => t.IsolatedAtomEnergy };
         var noAnchor = new Option<bool>("--no-anchor") { Description = "Do not anchor the isolated-molecule energy (the monomer gets whatever the network says)." };
         var output = new Option<string>("--output", "-o") { Description = "Model file to write (JSON, see docs/model-file.md).", Required = true };
         var curve = new Option<string?>("--curve") { Description = "Write the learning curve (epoch, train/held-out MAE meV/molecule, mu, seconds, steps; force MAE meV/A with --forces-weight > 0) as CSV." };
@@ -50,50 +50,55 @@ public static class TrainCommand
             cmd.Options.Add(o);
         var threads = ThreadsOption.Add(cmd, "Results do not depend on it.");
         var device = DeviceOption.Add(cmd);
+        // the option of each training setting, to name it in messages
+        var flags = new Dictionary<string, Option>
+        {
+            [nameof(t.Epochs)] = epochs, [nameof(t.BatchSize)] = batch, [nameof(t.SmallPoolBatchSize)] = smallBatch, [nameof(t.Mu)] = mu,
+            [nameof(t.HoldoutFraction)] = holdout, [nameof(t.ForcesWeight)] = forcesWeight, [nameof(t.Seed)] = seed,
+            [nameof(t.EarlyStopEpochs)] = earlyStop, [nameof(t.SelectionErrorCapMeV)] = cap, [nameof(t.HiddenLayers)] = hidden,
+            [nameof(t.Activation)] = activation, [nameof(t.IsolatedAtomEnergy)] = isolated, [nameof(t.SetupFile)] = setup, [nameof(t.Threads)] = threads,
+        };
         cmd.SetAction(pr => ExitCodes.Guard(() =>
         {
-            TrainerOptions options;
+            string dataPath = pr.GetValue(data)!, outPath = pr.GetValue(output)!;
+            TrainingSettings settings;
             try
             {
-            options = new TrainerOptions
-            {
-                Epochs = pr.GetValue(epochs),
-                BatchSize = pr.GetValue(batch),
-                SmallSetBatchSize = pr.GetValue(smallBatch),
-                Mu = pr.GetValue(mu),
-                HoldoutFraction = pr.GetValue(holdout),
-                ForcesWeight = pr.GetValue(forcesWeight),
-                Seed = pr.GetValue(seed),
-                EarlyStopEpochs = pr.GetValue(earlyStop),
-                SelectionErrorCapMeV = pr.GetValue(cap) is > 0 and var c ? c : double.PositiveInfinity,
-                HiddenLayers = NetworkSettingsText.ParseHidden(pr.GetValue(hidden)!, "--hidden"),
-                HiddenActivation = NetworkSettingsText.ParseActivation(pr.GetValue(activation)!, "--activation"),
-                Threads = ThreadsOption.Count(pr, threads),
-                IsolatedAtomEnergy = pr.GetValue(isolated),
-                AnchorIsolatedAtom = !pr.GetValue(noAnchor),
-            };
-                options.Validate();
+                settings = new TrainingSettings
+                {
+                    Epochs = pr.GetValue(epochs),
+                    BatchSize = pr.GetValue(batch),
+                    SmallPoolBatchSize = pr.GetValue(smallBatch),
+                    Mu = pr.GetValue(mu),
+                    HoldoutFraction = pr.GetValue(holdout),
+                    ForcesWeight = pr.GetValue(forcesWeight),
+                    Seed = pr.GetValue(seed),
+                    EarlyStopEpochs = pr.GetValue(earlyStop),
+                    SelectionErrorCapMeV = pr.GetValue(cap),
+                    HiddenLayers = NetworkSettingsText.ParseHidden(pr.GetValue(hidden)!, hidden.Name),
+                    Activation = NetworkSettingsText.ParseActivation(pr.GetValue(activation)!, activation.Name).ToAenetName(),
+                    Threads = ThreadsOption.Count(pr, threads),
+                    IsolatedAtomEnergy = pr.GetValue(isolated),
+                    AnchorIsolatedAtom = !pr.GetValue(noAnchor),
+                    SetupFile = pr.GetValue(setup),
+                };
+                settings.Validate();
             }
+            catch (TrainingSettingsException e) { throw OptionNames.Translate(e, flags); }
             catch (ArgumentException e) { throw new UsageException(e.Message); }
-            bool withForces = options.ForcesWeight > 0;
+            bool withForces = settings.ForcesWeight > 0;
 
-            string dataPath = pr.GetValue(data)!, outPath = pr.GetValue(output)!;
             OutputPaths.NotAnInput(outPath, dataPath, pr.GetValue(init), pr.GetValue(setup));
-            NnModel? start = pr.GetValue(init) is { } initPath ? PotentialLoader.LoadModel(initPath, "--init") : null;
+            NnModel? start = pr.GetValue(init) is { } initPath ? PotentialLoader.LoadModel(initPath, init.Name) : null;
             if (start != null)
                 foreach (var o in new Option[] { hidden, activation })
                     if (pr.GetResult(o) is { Implicit: false })
-                        throw new UsageException($"{o.Name} does not apply with --init: training continues the --init model's network");
+                        throw new UsageException($"{o.Name} does not apply with {init.Name}: training continues the {init.Name} model's network");
             DescriptorSetup descriptorSetup;
-            if (pr.GetValue(setup) is { } setupPath)
-            {
-                descriptorSetup = AenetSetupFile.Read(setupPath);
-                if (start != null && !SameFunctions(start.Setup, descriptorSetup))
-                    throw new UsageException($"--setup {setupPath} differs from the descriptor setup of the --init model");
-            }
-            else descriptorSetup = start?.Setup ?? DefaultSetups.Water26;
+            try { descriptorSetup = settings.ResolveSetup(start); }
+            catch (TrainingSettingsException e) { throw OptionNames.Translate(e, flags); }
 
-            var clusters = PotentialLoader.LoadStructures(dataPath, "--data");
+            var clusters = PotentialLoader.LoadStructures(dataPath, data.Name);
             if (clusters.Count == 0) throw new InputFormatException(dataPath, 0, "no structures to train on");
             for (int i = 0; i < clusters.Count; i++)
             {
@@ -103,24 +108,28 @@ public static class TrainCommand
                 if (clusters[i].Count == 0) throw new InputFormatException(dataPath, 0, $"structure {i} (frame {i + 1}) has no atoms");
                 if (withForces && (clusters[i].Forces is not { } f || !f.All(double.IsFinite)))
                     throw new InputFormatException(dataPath, 0,
-                        $"structure {i} (frame {i + 1}) has no reference forces; --forces-weight > 0 needs finite forces for every structure (extxyz Properties=...:forces:R:3)");
+                        $"structure {i} (frame {i + 1}) has no reference forces; {forcesWeight.Name} > 0 needs finite forces for every structure (extxyz Properties=...:forces:R:3)");
             }
 
-            // --device opencl: Jacobian rows and residual predictions on the device (training data uploaded once)
+            // --device opencl: Jacobian rows and residual predictions on the device (training data uploaded once),
+            // for the architecture the trainer decides
             using var dev = DeviceOption.Resolve(pr, device);
-            if (withForces && dev.IsOpenCl)
-                throw new UsageException($"--forces-weight {options.ForcesWeight.ToString(CultureInfo.InvariantCulture)}: force training runs on the CPU path only; use --device cpu (or unset ALHPC_DEVICE)");
+            if (dev.IsOpenCl)
+            {
+                var backend = dev.Backend;
+                settings = settings with { JacobianBuilder = backend.CreateJacobianBuilder };
+                try { settings.Validate(); }
+                catch (NotSupportedException)
+                {
+                    throw new UsageException($"{forcesWeight.Name} {settings.ForcesWeight.ToString(CultureInfo.InvariantCulture)}: force training runs on the CPU path only; use --device cpu (or unset ALHPC_DEVICE)");
+                }
+            }
             var set = TrainingSet.FromClusters(ClusterBatch.FromClusters(clusters), descriptorSetup,
-                maxDegreeOfParallelism: options.Threads > 0 ? options.Threads : -1, withForces: withForces);
-
-            using var deviceJacobian = dev.IsOpenCl
-                ? dev.Backend.CreateJacobianBuilder(descriptorSetup, start?.Network ?? OpenClJacobian.Architecture(descriptorSetup.Count, options.HiddenLayers, options.HiddenActivation))
-                : null;
-            if (deviceJacobian != null) options = options with { JacobianBuilder = deviceJacobian };
+                maxDegreeOfParallelism: settings.Threads > 0 ? settings.Threads : -1, withForces: withForces);
 
             TrainingResult result;
-            using (var progress = new ConsoleProgress("train", options.Epochs, "epochs"))
-                result = LmTrainer.Train(set, options, start, r => progress.Report(r.Epoch, options.Epochs));
+            using (var progress = new ConsoleProgress("train", settings.Epochs, "epochs"))
+                result = LmTrainer.Train(set, settings, start, r => progress.Report(r.Epoch, settings.Epochs));
             result.Model.Provenance["trainingData"] = Path.GetFileName(dataPath);
             ModelFile.Save(outPath, result.Model);
             if (pr.GetValue(curve) is { } curvePath) result.WriteCurveCsv(curvePath);
@@ -136,12 +145,9 @@ public static class TrainCommand
                 $"alhpc train: best epoch {result.BestEpoch}: energy MAE train {result.BestTrainMae:F4}, held-out {hold} meV/molecule -> {outPath}"));
             if (withForces)
                 Console.Error.WriteLine(string.Create(ci,
-                    $"alhpc train: force MAE train {result.BestTrainForceMae:F2}, held-out {(result.HoldoutIndices.Length > 0 ? result.BestHoldoutForceMae.ToString("F2", ci) : "n/a")} meV/A (forces weight {options.ForcesWeight:G6}; the best epoch is chosen by the held-out energy MAE)"));
+                    $"alhpc train: force MAE train {result.BestTrainForceMae:F2}, held-out {(result.HoldoutIndices.Length > 0 ? result.BestHoldoutForceMae.ToString("F2", ci) : "n/a")} meV/A (forces weight {settings.ForcesWeight:G6}; the best epoch is chosen by the held-out energy MAE)"));
             return ExitCodes.Success;
         }));
         return cmd;
     }
-
-    private static bool SameFunctions(DescriptorSetup a, DescriptorSetup b) =>
-        a.Count == b.Count && a.Functions.AsSpan().SequenceEqual(b.Functions);
 }

@@ -89,16 +89,4 @@ public static class FileSniffer
         FileKind.AenetSetup => "an aenet descriptor setup (.stp)",
         _ => "a file of unknown kind",
     };
-
-    /// <summary>Where a file of this kind goes on the command line.</summary>
-    public static string? WhereItGoes(FileKind k) => k switch
-    {
-        FileKind.Model => "give a model with --model",
-        FileKind.RunConfig => "give a configuration to 'alhpc learn --config'",
-        FileKind.ExtXyz or FileKind.Xsf => "structures are the input of energy, minimize, descriptors, train --data and sample --start",
-        FileKind.Tersoff => "give a Tersoff file with --potential",
-        FileKind.Hdf5 => "give a test set with --testset",
-        FileKind.AenetSetup => "give a descriptor setup with --setup",
-        _ => null,
-    };
 }

@@ -26,13 +26,19 @@ namespace AlHpc.Network;
 /// </summary>
 public static class N2p2Export
 {
-    /// <summary>Why a model cannot be exported, or null when it can.</summary>
-    public static string? WhyNot(NnModel model)
+    /// <summary>The hidden activations n2p2 can take (directly, or mtanh rewritten as tanh).</summary>
+    public const string ExportableActivations = "tanh, sigmoid or mtanh";
+
+    /// <summary>
+    /// Why a model cannot be exported, or null when it can. <paramref name="instead"/>: what to do about a hidden
+    /// activation n2p2 lacks, in the caller's terms (the CLI names its commands and options); default in the library's.
+    /// </summary>
+    public static string? WhyNot(NnModel model, string? instead = null)
     {
         foreach (var a in model.Network.Activations)
             if (ToN2p2(a) == null && a != Activation.MTanh)
                 return $"n2p2 has no '{a.ToAenetName()}' activation and it cannot be rewritten as one (it offers linear, tanh, sigmoid, ...); "
-                       + "export to aenet instead (alhpc export-aenet), or train with --activation tanh, sigmoid or mtanh (learn: training.activation)";
+                       + (instead ?? $"export to aenet instead (AenetExport), or train with the hidden activation {ExportableActivations}");
         if (model.Network.Activations[^1] != Activation.Linear)
             return "the output layer must be linear for n2p2";
         return null;

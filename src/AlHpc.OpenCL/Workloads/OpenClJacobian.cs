@@ -38,16 +38,6 @@ public sealed class OpenClJacobian : IJacobianBuilder
         _dummy = ctx.CreateBuffer(16);
     }
 
-    /// <summary>The trainer's fresh architecture: inputs, hidden layers with one activation, one linear output.</summary>
-    public static NeuralNetwork Architecture(int inputs, int[] hidden, Activation hiddenActivation)
-    {
-        int[] sizes = [inputs, .. hidden, 1];
-        var acts = new Activation[sizes.Length - 1];
-        for (int l = 0; l < acts.Length - 1; l++) acts[l] = hiddenActivation;
-        acts[^1] = Activation.Linear;
-        return new NeuralNetwork(sizes, acts);
-    }
-
     /// <summary>Rows of the last <see cref="Compute"/> (the Jacobian stays on the device for <see cref="ComputeNormalMatrix"/>).</summary>
     public int LastRowCount { get; private set; }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AlHpc.IO;
+using AlHpc.Training;
 
 namespace AlHpc.ActiveLearning;
 
@@ -21,6 +22,8 @@ public sealed class ActiveLearningConfig
     public double? SeedEnergy { get; set; }
 
     public OracleSettings Oracle { get; set; } = new();
+
+    /// <summary>Levenberg-Marquardt training of each generation: the trainer's own settings (one type for this section, <c>alhpc train</c> and <see cref="LmTrainer"/>).</summary>
     public TrainingSettings Training { get; set; } = new();
     public SamplingSettings Sampling { get; set; } = new();
     public SelectionSettings Selection { get; set; } = new();
@@ -115,17 +118,8 @@ public sealed class ActiveLearningConfig
                 $"oracle.slurm.sbatch: every line must start with \"#SBATCH \" (got \"{line}\")");
         Check(Oracle.Dispatch == OracleDispatch.Local || Oracle.Kind == OracleKind.Command, "oracle.dispatch \"pool\" or \"slurm\" needs oracle.kind \"command\"");
 
-        Check(Training.Epochs >= 1, "training.epochs must be >= 1");
-        Check(Training.BatchSize >= 0, "training.batchSize must be >= 0 (0: full batch)");
-        Check(Training.SmallPoolBatchSize >= 0, "training.smallPoolBatchSize must be >= 0 (0: full batch)");
-        Check(Pos(Training.Mu), "training.mu must be > 0");
-        Check(Training.HoldoutFraction >= 0 && Training.HoldoutFraction < 1, "training.holdoutFraction must be in [0, 1)");
-        Check(Training.MinEpochs >= 1, "training.minEpochs must be >= 1");
-        Check(Training.EpochsPerStructure >= 0, "training.epochsPerStructure must be >= 0");
-        Check(Training.EarlyStopEpochs >= 0, "training.earlyStopEpochs must be >= 0 (0: off)");
-        Check(Training.HiddenLayers is { Length: >= 1 } h && h.All(n => n >= 1), "training.hiddenLayers must list at least one layer, each with >= 1 node (e.g. [10, 10])");
-        Check(Network.ActivationFunctions.TryParse(Training.Activation ?? "", out _), $"training.activation must be one of {Network.NetworkSettingsText.Activations} (not \"{Training.Activation}\")");
-        Check(Training.SelectionErrorCapMeV is null or >= 0, "training.selectionErrorCapMeV must be >= 0 (0: plain MAE; null: 10 x selection.toleranceMeV)");
+        // the training section is the trainer's own settings type: its checks, named by key
+        foreach (var p in Training.Problems(leastEpochs: 1)) errors.Add($"training.{p}");
 
         foreach (var (name, cycles, frames) in new[] { ("metropolis", Sampling.Metropolis.Cycles, Sampling.Metropolis.Frames), ("nested", Sampling.Nested.Cycles, Sampling.Nested.Frames) })
         {
@@ -235,77 +229,6 @@ public sealed class SlurmSettings
 
     /// <summary>On Ctrl+C or SIGTERM without a terminal to ask: cancel the run's queued and running jobs (true) or leave them for --resume (false).</summary>
     public bool CancelOnInterrupt { get; set; }
-}
-
-/// <summary>Levenberg-Marquardt training of one generation (paper: 2000 epochs, batch 1 then 32, learnrate 0.1, best held-out network).</summary>
-public sealed class TrainingSettings
-{
-    /// <summary>Epochs per generation (paper: 2000).</summary>
-    public int Epochs { get; set; } = 2000;
-
-    /// <summary>
-    /// Speed option (0 = off, the paper's setting): a generation trains for
-    /// clamp(epochsPerStructure * poolSize, minEpochs, epochs) epochs, so tiny early pools train briefly.
-    /// </summary>
-    public double EpochsPerStructure { get; set; }
-
-    /// <summary>Speed option: stop a generation's training after this many epochs without a better held-out error (0 = off, the paper's setting).</summary>
-    public int EarlyStopEpochs { get; set; } = 200;
-
-    /// <summary>Lower bound of the epoch count when <see cref="EpochsPerStructure"/> is on.</summary>
-    public int MinEpochs { get; set; } = 200;
-
-    /// <summary>
-    /// Structures per Levenberg-Marquardt step once the training part of the pool holds at least this many;
-    /// 0 (default): full batch. The paper's aenet setting is 32 (with 1 while the pool is smaller); measured
-    /// worse here (docs/active-learning.md, "Choices that differ from the paper").
-    /// </summary>
-    public int BatchSize { get; set; }
-
-    /// <summary>Batch size while the pool is smaller than <see cref="BatchSize"/> (paper: 1); 0: full batch.</summary>
-    public int SmallPoolBatchSize { get; set; }
-
-    /// <summary>Initial Levenberg-Marquardt damping (aenet "learnrate", paper: 0.1).</summary>
-    public double Mu { get; set; } = 0.1;
-
-    /// <summary>Fraction of the pool held out to pick the best network (aenet's test fraction; 0.1).</summary>
-    public double HoldoutFraction { get; set; } = 0.1;
-
-    /// <summary>
-    /// Best-epoch selection: each held-out structure's error counts at most this much (meV/molecule), so a
-    /// few pool structures far outside everything else (the first generations' collapsed clusters) cannot
-    /// decide which epoch wins. null (default): 10 x selection.toleranceMeV (10 meV/molecule with the paper's
-    /// tolerance); 0: the plain held-out MAE (aenet).
-    /// </summary>
-    public double? SelectionErrorCapMeV { get; set; }
-
-    /// <summary>
-    /// Keep every pool structure on the same side of the held-out split in all generations (a structure is held
-    /// out by a draw from the master seed and its pool index), so a network carried over to the next generation
-    /// (<see cref="WarmStart"/>) has never trained on the structures that select its successor. Off: a fresh
-    /// seeded split of the whole pool each generation.
-    /// </summary>
-    public bool StableHoldout { get; set; }
-
-    /// <summary>With <see cref="WarmStart"/>: the previous generation's network itself (epoch 0) is never returned, so
-    /// every generation learns the structures just added (without it a warm start tends to keep epoch 0 for ever).</summary>
-    public bool WarmStartMoveOn { get; set; } = true;
-
-    /// <summary>Filled by the run for each generation when <see cref="StableHoldout"/> is on (not a setting).</summary>
-    [JsonIgnore]
-    public int[]? HoldoutIndices { get; set; }
-
-    /// <summary>Start each generation from the previous generation's network (off: fresh random weights, as the paper).</summary>
-    public bool WarmStart { get; set; }
-
-    /// <summary>Descriptor setup file (null: the default 26-function Water setup).</summary>
-    public string? SetupFile { get; set; }
-
-    /// <summary>Nodes of each hidden layer (paper: two layers of 10).</summary>
-    public int[] HiddenLayers { get; set; } = [10, 10];
-
-    /// <summary>Activation of the hidden layers, one of aenet's: linear, tanh, sigmoid, twist (paper), mtanh. The output layer is linear.</summary>
-    public string Activation { get; set; } = "twist";
 }
 
 public sealed class MetropolisSamplingSettings

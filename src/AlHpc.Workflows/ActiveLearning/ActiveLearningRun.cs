@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using AlHpc.IO;
+using AlHpc.Training;
 using AlHpc.Potentials;
 using AlHpc.Structures;
 
@@ -83,6 +84,20 @@ public sealed class ActiveLearningRun : IDisposable
     private static bool IsOwnFile(string name) => name == DirectoryLock.FileName;
 
     /// <summary>
+    /// Throws <see cref="RunDirectoryException"/> when <paramref name="dir"/> cannot take a new run: it holds a run
+    /// already (state.json), or other files unless <paramref name="allowOtherFiles"/>. <see cref="Create"/> checks it
+    /// (again, under the directory's lock); callers may check first, before they build anything.
+    /// </summary>
+    public static void CheckNewRunDirectory(string dir, bool allowOtherFiles = false)
+    {
+        string full = Path.GetFullPath(dir);
+        if (File.Exists(Path.Combine(full, StateFile))) throw new RunDirectoryException(full, holdsRun: true, []);
+        if (allowOtherFiles || !System.IO.Directory.Exists(full)) return;
+        var others = System.IO.Directory.EnumerateFileSystemEntries(full).Select(Path.GetFileName).Where(n => !IsOwnFile(n!)).Take(4).ToList();
+        if (others.Count > 0) throw new RunDirectoryException(full, holdsRun: false, others!);
+    }
+
+    /// <summary>
     /// Why a seed structure cannot start a run (the hard core and the cluster criterion of the sampling
     /// settings, finite coordinates and energy), or null.
     /// </summary>
@@ -125,23 +140,15 @@ public sealed class ActiveLearningRun : IDisposable
             if (InvalidSeed(seedPool[i], config.Sampling) is { } why)
                 throw new InputFormatException(seedSource, 0, $"seed structure {i + 1} cannot start a run: {why}");
         var run = new ActiveLearningRun(dir, config, parts, callbacks);
-        if (File.Exists(Path.Combine(run.Directory, StateFile)))
-            throw new IOException($"{run.Directory} already holds an active-learning run (state.json); use --resume {dir} or another --out");
+        CheckNewRunDirectory(run.Directory, allowOtherFiles);
         bool existed = System.IO.Directory.Exists(run.Directory);
-        if (existed && !allowOtherFiles)
-        {
-            var others = System.IO.Directory.EnumerateFileSystemEntries(run.Directory).Select(Path.GetFileName).Where(n => !IsOwnFile(n!)).Take(4).ToList();
-            if (others.Count > 0)
-                throw new InputFormatException(run.Directory, 0,
-                    $"--out names a directory that holds other files ({string.Join(", ", others)}{(others.Count > 3 ? ", ..." : "")}); choose a new or empty directory, or pass --allow-existing to write into it (files of the same names are replaced)");
-        }
         System.IO.Directory.CreateDirectory(run.Directory);
         bool modelsExisted = System.IO.Directory.Exists(Path.Combine(run.Directory, ModelsDir));
         try
         {
             run._lock = DirectoryLock.Acquire(run.Directory);
             if (File.Exists(Path.Combine(run.Directory, StateFile))) // another process won the race
-                throw new IOException($"{run.Directory} already holds an active-learning run (state.json); use --resume {dir} or another --out");
+                throw new RunDirectoryException(run.Directory, holdsRun: true, []);
             CleanTemporaryFiles(run.Directory, run.Say);
             System.IO.Directory.CreateDirectory(Path.Combine(run.Directory, ModelsDir));
             CreateFiles(run, config, parts, seedPool, cancel);
@@ -492,35 +499,16 @@ public sealed class ActiveLearningRun : IDisposable
 
     private TrainingOutcome Train(int generation, int seed, CancellationToken cancel)
     {
+        // this generation's settings: the configuration's, with the schedule and the run's choices filled in
         var t = _config.Training;
-        var s = new TrainingSettings
+        var s = t with
         {
-            Epochs = t.Epochs,
-            EpochsPerStructure = t.EpochsPerStructure,
-            MinEpochs = t.MinEpochs,
-            BatchSize = t.BatchSize,
-            SmallPoolBatchSize = t.SmallPoolBatchSize,
-            Mu = t.Mu,
-            HoldoutFraction = t.HoldoutFraction,
-            StableHoldout = t.StableHoldout,
-            WarmStartMoveOn = t.WarmStartMoveOn,
-            WarmStart = t.WarmStart,
-            EarlyStopEpochs = t.EarlyStopEpochs,
-            SelectionErrorCapMeV = t.SelectionErrorCapMeV switch
-            {
-                null => 10 * _config.Selection.ToleranceMeV,
-                0 => double.PositiveInfinity,
-                { } cap => cap,
-            },
-            SetupFile = t.SetupFile,
-            HiddenLayers = t.HiddenLayers,
-            Activation = t.Activation,
+            Epochs = t.EpochsPerStructure > 0
+                ? (int)Math.Clamp(Math.Ceiling(t.EpochsPerStructure * _pool.Count), Math.Min(t.MinEpochs, t.Epochs), t.Epochs)
+                : t.Epochs,
+            SelectionErrorCapMeV = t.EffectiveSelectionCapMeV(_config.Selection.ToleranceMeV),
+            HoldoutIndices = t.StableHoldout ? StableHoldout(_pool.Count, t.HoldoutFraction, _config.Seed) : null,
         };
-        if (t.EpochsPerStructure > 0)
-            s.Epochs = (int)Math.Clamp(Math.Ceiling(t.EpochsPerStructure * _pool.Count), Math.Min(t.MinEpochs, t.Epochs), t.Epochs);
-        if (t.StableHoldout) s.HoldoutIndices = StableHoldout(_pool.Count, t.HoldoutFraction, _config.Seed);
-        int trainCount = _pool.Count - (s.HoldoutIndices?.Length ?? (int)Math.Floor(t.HoldoutFraction * _pool.Count));
-        if (trainCount < t.BatchSize) s.BatchSize = t.SmallPoolBatchSize;
         var warm = t.WarmStart ? _latest : null;
         return _parts.Trainer.Train(_pool, warm, s, seed, cancel);
     }
@@ -724,4 +712,23 @@ public sealed class ActiveLearningRun : IDisposable
         try { _parts.Plotter.DrawProgress(Path.Combine(Directory, ProgressPlot), _state.Log); }
         catch (Exception e) { Say($"progress plot failed: {e.Message}"); }
     }
+}
+
+/// <summary>
+/// A directory that cannot take a new run (<see cref="ActiveLearningRun.CheckNewRunDirectory"/>): it holds a run already
+/// (<see cref="HoldsRun"/>; open it to continue), or other files (<see cref="OtherFiles"/>, the first four).
+/// </summary>
+public sealed class RunDirectoryException(string directory, bool holdsRun, IReadOnlyList<string> otherFiles)
+    : IOException(holdsRun
+        ? $"{directory} already holds an active-learning run ({ActiveLearningRun.StateFile}); open it to continue (ActiveLearningRun.Open) or choose another directory"
+        : $"{directory}: the directory holds other files ({List(otherFiles)}); choose a new or empty directory, or allow other files (files of the same names are replaced)")
+{
+    public string Directory { get; } = directory;
+    public bool HoldsRun { get; } = holdsRun;
+    public IReadOnlyList<string> OtherFiles { get; } = otherFiles;
+
+    /// <summary>The other files as a list for a message: "a, b, c, d, ..." (at most four names).</summary>
+    public string FileList => List(OtherFiles);
+
+    private static string List(IReadOnlyList<string> files) => string.Join(", ", files) + (files.Count > 3 ? ", ..." : "");
 }

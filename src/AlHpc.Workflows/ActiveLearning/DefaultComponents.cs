@@ -26,7 +26,7 @@ public static class DefaultComponents
     /// </summary>
     public static ActiveLearningComponents Create(ActiveLearningConfig config, string? baseDirectory = null, IRunPlotter? plotter = null)
     {
-        var setup = config.Training.SetupFile is { } sf ? AenetSetupFile.Read(Resolve(sf, baseDirectory)) : DefaultSetups.Water26;
+        var setup = config.Training.ResolveSetup(baseDirectory: baseDirectory);
         var reference = CreateReferencePotential(config, baseDirectory);
         IOracle oracle = config.Oracle.Kind == OracleKind.Command
             ? new ExternalCommandOracle(config.Oracle.Command!, TimeSpan.FromSeconds(config.Oracle.TimeoutSeconds), baseDirectory, config.Oracle)
@@ -122,32 +122,15 @@ public static class DefaultComponents
                 energies[i] = pool[i].Energy ?? throw new ArgumentException($"pool structure {i} has no energy");
             }
             var set = new TrainingSet(setup, desc, offsets, energies);
-            var options = new TrainerOptions
-            {
-                Epochs = settings.Epochs,
-                BatchSize = settings.BatchSize,
-                SmallSetBatchSize = settings.SmallPoolBatchSize,
-                Mu = settings.Mu,
-                HoldoutFraction = settings.HoldoutFraction,
-                HoldoutIndices = settings.HoldoutIndices,
-                FirstSelectableEpoch = warmStart != null && settings.WarmStartMoveOn ? 1 : 0,
-                EarlyStopEpochs = settings.EarlyStopEpochs,
-                SelectionErrorCapMeV = settings.SelectionErrorCapMeV is > 0 and { } cap ? cap : double.PositiveInfinity,
-                Seed = seed,
-                HiddenLayers = settings.HiddenLayers,
-                HiddenActivation = NetworkSettingsText.ParseActivation(settings.Activation, "training.activation"),
-            };
             var init = (warmStart as NnLearnedModel)?.Model;
-            if (init != null)
+            // a warm start continues the previous network, re-scaled to this pool's training split (its scaling came
+            // from a smaller pool; generation 1: one structure), the way a fresh start fits its scaling
+            var options = settings with
             {
-                // The previous generation's scaling came from a smaller pool (generation 1: one structure):
-                // re-fit it to this pool, transforming the weights so that the starting network is unchanged.
-                var (mean, std) = NnModel.DescriptorStatistics(desc, setup.Count);
-                var perAtom = new double[pool.Count];
-                for (int i = 0; i < pool.Count; i++) perAtom[i] = energies[i] / pool[i].Count;
-                var (scale, centre) = LmTrainer.EnergyScaling(perAtom, init.AnchorIsolatedAtom, init.IsolatedAtomEnergy);
-                init = init.WithScaling(mean, std, scale, init.AnchorIsolatedAtom ? init.EnergyShift : centre);
-            }
+                Seed = seed,
+                FirstSelectableEpoch = init != null && settings.WarmStartMoveOn ? 1 : 0,
+                RefitStartScaling = true,
+            };
             var r = LmTrainer.Train(set, options, init, null, cancel);
             r.Model.Provenance["active_learning_seed"] = seed.ToString(CultureInfo.InvariantCulture);
             int epochsRun = r.Curve.Count > 0 ? r.Curve[^1].Epoch : 0;

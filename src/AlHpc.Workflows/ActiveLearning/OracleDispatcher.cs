@@ -217,7 +217,7 @@ public sealed class OracleDispatcher
                 alive = _scheduler.Alive(_dir, running.Select(t => t.ActiveSub!).Distinct().ToList());
                 if (alive is null)
                 {
-                    if (++squeueFailures >= 30) throw new OracleException($"{_scheduler.Name} did not answer for {squeueFailures} polls; the jobs of {_dir} are left as they are (--resume re-attaches)");
+                    if (++squeueFailures >= 30) throw new OracleException($"{_scheduler.Name} did not answer for {squeueFailures} polls; the jobs of {_dir} are left as they are (resuming the run re-attaches them)");
                 }
                 else squeueFailures = 0;
             }
@@ -301,7 +301,7 @@ public sealed class OracleDispatcher
         foreach (var t in failed) sb.Append("\n  ").Append(t.LastFailure);
         var left = _tasks.Count(t => t.Active != null);
         if (left > 0 && !_scheduler.KillOnCancel)
-            sb.Append(CultureInfo.InvariantCulture, $"\n{left} other task(s) of this batch are still queued or running; 'alhpc learn --resume' collects them");
+            sb.Append(CultureInfo.InvariantCulture, $"\n{left} other task(s) of this batch are still queued or running; resuming the run collects them");
         return new OracleException(sb.ToString());
     }
 

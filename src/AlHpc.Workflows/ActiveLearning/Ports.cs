@@ -1,5 +1,6 @@
 using AlHpc.Potentials;
 using AlHpc.Structures;
+using AlHpc.Training;
 
 namespace AlHpc.ActiveLearning;
 
@@ -25,7 +26,7 @@ public interface IModelTrainer
 {
     /// <param name="pool">Labelled structures (Energy set, eV).</param>
     /// <param name="warmStart">The previous generation's model to start from, or null for a fresh random start.</param>
-    /// <param name="settings">Epochs, batch size, damping, hold-out fraction.</param>
+    /// <param name="settings">This generation's training settings (epochs, batch size, damping, held-out split, architecture).</param>
     /// <param name="seed">Seed of this generation (initial weights, hold-out split, batch order).</param>
     TrainingOutcome Train(IReadOnlyList<Cluster> pool, ILearnedModel? warmStart, TrainingSettings settings, int seed, CancellationToken cancel);
 

@@ -189,9 +189,10 @@ public static class TestSetGenerator
 
     /// <summary>
     /// Null when every size of the range gets the same number of clusters, else one line saying which sizes
-    /// get how many and which --count would give equal counts.
+    /// get how many and which count would give equal counts. <paramref name="count"/>: what the caller calls
+    /// the recipe's <see cref="TestSetRecipe.Count"/> (the CLI: its option).
     /// </summary>
-    public static string? UnequalCountsNote(TestSetRecipe recipe, ChainPlan[] plan)
+    public static string? UnequalCountsNote(TestSetRecipe recipe, ChainPlan[] plan, string count = "count")
     {
         var counts = CountsBySize(plan);
         var all = Enumerable.Range(recipe.MinSize, recipe.MaxSize - recipe.MinSize + 1).Select(s => (Size: s, Count: counts.GetValueOrDefault(s))).ToList();
@@ -208,7 +209,7 @@ public static class TestSetGenerator
         string shown = parts.Count <= 6 ? string.Join(", ", parts) : string.Join(", ", parts.Take(5)) + $", ... ({parts.Count} runs)";
         int equal = recipe.SnapshotsPerChain * all.Count;
         return $"unequal clusters per size (whole chains of {recipe.SnapshotsPerChain} snapshots, one size each): {shown}; " +
-               $"a --count that is a multiple of {equal} ({recipe.SnapshotsPerChain} snapshots x {all.Count} sizes) gives equal counts";
+               $"a {count} that is a multiple of {equal} ({recipe.SnapshotsPerChain} snapshots x {all.Count} sizes) gives equal counts";
     }
 
     /// <param name="reference">The labelling model (also drives the Monte Carlo through its MC backend).</param>

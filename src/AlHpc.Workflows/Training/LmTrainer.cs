@@ -29,17 +29,18 @@ namespace AlHpc.Training;
 public static class LmTrainer
 {
     /// <summary>
-    /// Trains on <paramref name="set"/>. With <paramref name="init"/> (warm start) its network, descriptor
-    /// scaling, energy scaling and anchor setting are kept and its weights are the starting point; the
-    /// model given is not modified. Otherwise a fresh network (options.HiddenLayers, HiddenActivation) is
-    /// initialised from options.Seed and the scaling is computed from the training split.
+    /// Trains on <paramref name="set"/>. With <paramref name="init"/> (warm start) its network and anchor
+    /// setting are kept and its weights are the starting point; so is its descriptor and energy scaling unless
+    /// settings.RefitStartScaling, which fits the scaling to the training split as a fresh start does (the start
+    /// network re-expressed in it, same energies). The model given is not modified. Otherwise a fresh network
+    /// (<see cref="Architecture"/>) is initialised from settings.Seed and the scaling is computed from the training split.
     /// <paramref name="progress"/> is called after every epoch (and for epoch 0) on the calling thread.
     /// </summary>
-    public static TrainingResult Train(TrainingSet set, TrainerOptions? options = null, NnModel? init = null,
+    public static TrainingResult Train(TrainingSet set, TrainingSettings? options = null, NnModel? init = null,
         Action<EpochRecord>? progress = null, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(set);
-        options ??= new TrainerOptions();
+        options ??= new TrainingSettings();
         options.Validate();
         if (init != null && init.Setup.Count != set.FeatureCount)
             throw new ArgumentException($"the initial model has {init.Setup.Count} descriptors but the training set has {set.FeatureCount}");
@@ -48,10 +49,25 @@ public static class LmTrainer
     }
 
     /// <summary>For tests: a session to drive directly (see its test hooks).</summary>
-    internal static LmSession CreateSession(TrainingSet set, TrainerOptions options, NnModel? init = null)
+    internal static LmSession CreateSession(TrainingSet set, TrainingSettings options, NnModel? init = null)
     {
         options.Validate();
         return new LmSession(set, options, init);
+    }
+
+    /// <summary>
+    /// The network a training trains: the start model's (<paramref name="init"/>, warm start), else a fresh one
+    /// with <paramref name="inputs"/> inputs, settings.HiddenLayers with settings.Activation, and one linear output
+    /// (weights zero until initialised). The one place the architecture is decided (CPU and device paths alike).
+    /// </summary>
+    public static NeuralNetwork Architecture(TrainingSettings settings, int inputs, NnModel? init = null)
+    {
+        if (init != null) return init.Network;
+        int[] sizes = [inputs, .. settings.HiddenLayers, 1];
+        var acts = new Activation[sizes.Length - 1];
+        acts.AsSpan().Fill(settings.HiddenActivation());
+        acts[^1] = Activation.Linear;
+        return new NeuralNetwork(sizes, acts);
     }
 
     /// <summary>
@@ -93,14 +109,14 @@ public static class LmTrainer
 
     /// <summary>
     /// Batch size for a training split of <paramref name="trainCount"/> structures: BatchSize 0 = all;
-    /// fewer structures than BatchSize: SmallSetBatchSize (0 = all), capped at the count; else BatchSize.
+    /// fewer structures than BatchSize: SmallPoolBatchSize (0 = all), capped at the count; else BatchSize.
     /// </summary>
-    public static int EffectiveBatchSize(int trainCount, TrainerOptions options)
+    public static int EffectiveBatchSize(int trainCount, TrainingSettings options)
     {
         if (trainCount < 1) return 0;
         if (options.BatchSize == 0) return trainCount;
         if (trainCount < options.BatchSize)
-            return options.SmallSetBatchSize == 0 ? trainCount : Math.Min(options.SmallSetBatchSize, trainCount);
+            return options.SmallPoolBatchSize == 0 ? trainCount : Math.Min(options.SmallPoolBatchSize, trainCount);
         return options.BatchSize;
     }
 
@@ -132,7 +148,9 @@ public static class LmTrainer
 internal sealed class LmSession : IDisposable
 {
     private readonly TrainingSet _set;
-    private readonly TrainerOptions _opt;
+    private readonly TrainingSettings _opt;
+    private readonly double _cap;             // selection cap, meV/molecule (+infinity: plain MAE)
+    private readonly IJacobianBuilder? _builder; // device path (owned)
     private readonly NnModel _model;          // scaling + network (current weights)
     private readonly NeuralNetwork _net;      // == _model.Network
     private readonly NeuralNetwork _trialNet;
@@ -165,7 +183,7 @@ internal sealed class LmSession : IDisposable
     private readonly NetworkBlockEvaluator[] _evalsNet;
     private readonly NetworkBlockEvaluator[] _evalsTrial;
     private NetworkBlockEvaluator[] _evals = [];
-    private readonly double[] _pred = [];    // predictions from TrainerOptions.JacobianBuilder
+    private readonly double[] _pred = [];    // predictions from the device builder
 
     // force residuals (ForcesWeight > 0): rows after the energy rows, 3N per structure
     private readonly bool _withForces;
@@ -183,17 +201,18 @@ internal sealed class LmSession : IDisposable
     private double _jobNn0;
     private double[] _jobOut = [];
 
-    public LmSession(TrainingSet set, TrainerOptions opt, NnModel? init)
+    public LmSession(TrainingSet set, TrainingSettings opt, NnModel? init)
     {
         _set = set;
         _opt = opt;
+        _cap = opt.EffectiveSelectionCapMeV();
         _f = set.FeatureCount;
         (_train, _hold) = opt.HoldoutIndices is { } given
             ? LmTrainer.SplitGiven(set.StructureCount, given)
             : LmTrainer.Split(set.StructureCount, opt.HoldoutFraction, opt.Seed);
         int n = set.StructureCount;
 
-        if (init != null)
+        if (init != null && !opt.RefitStartScaling)
         {
             _model = init.Clone();
             _anchor = _model.AnchorIsolatedAtom;
@@ -203,26 +222,31 @@ internal sealed class LmSession : IDisposable
         }
         else
         {
+            // scaling from the training split, for a fresh network and for a re-scaled start network alike
+            _anchor = init?.AnchorIsolatedAtom ?? opt.AnchorIsolatedAtom;
+            double isolated = init?.IsolatedAtomEnergy ?? opt.IsolatedAtomEnergy;
             var (mean, std) = DescriptorStatistics(set, _train);
-            int[] sizes = [_f, .. opt.HiddenLayers, 1];
-            var acts = new Activation[sizes.Length - 1];
-            for (int l = 0; l < acts.Length - 1; l++) acts[l] = opt.HiddenActivation;
-            acts[^1] = Activation.Linear;
-            var net = new NeuralNetwork(sizes, acts);
-            net.InitializeRandom(opt.Seed);
-            _model = new NnModel(set.Setup, net, mean, std)
-            {
-                AnchorIsolatedAtom = opt.AnchorIsolatedAtom,
-                IsolatedAtomEnergy = opt.IsolatedAtomEnergy,
-            };
-            _anchor = opt.AnchorIsolatedAtom;
             var u = new double[_train.Length];
             for (int k = 0; k < _train.Length; k++) u[k] = set.Energies[_train[k]] / set.SizeOf(_train[k]);
-            var (s, c) = LmTrainer.EnergyScaling(u, _anchor, opt.IsolatedAtomEnergy);
+            var (s, c) = LmTrainer.EnergyScaling(u, _anchor, isolated);
+            if (init != null)
+                // the start network re-expressed in the new scaling: the same energies (the first layer absorbs the
+                // descriptor z-score, the linear output layer the energy scale and shift)
+                _model = init.WithScaling(mean, std, s, _anchor ? init.EnergyShift : c);
+            else
+            {
+                var net = LmTrainer.Architecture(opt, _f);
+                net.InitializeRandom(opt.Seed);
+                _model = new NnModel(set.Setup, net, mean, std)
+                {
+                    AnchorIsolatedAtom = _anchor,
+                    IsolatedAtomEnergy = isolated,
+                    EnergyScale = s,
+                    EnergyShift = c,
+                };
+            }
             _scale = s;
-            _centre = _anchor ? opt.IsolatedAtomEnergy : c;
-            _model.EnergyScale = s;
-            _model.EnergyShift = c;
+            _centre = _anchor ? isolated : c;
         }
         _net = _model.Network;
         _trialNet = _net.Clone();
@@ -273,9 +297,10 @@ internal sealed class LmSession : IDisposable
             _rowStart = new int[Math.Max(_batch, Math.Max(_train.Length, _hold.Length)) + 1];
         }
         _chunkJob = RunChunk;
-        if (opt.JacobianBuilder is { } jb)
+        if (opt.JacobianBuilder is { } make)
         {
-            jb.SetData(set.Descriptors, set.Offsets, _f, _model.DescriptorMean, _model.DescriptorStd);
+            _builder = make(set.Setup, _net);
+            _builder.SetData(set.Descriptors, set.Offsets, _f, _model.DescriptorMean, _model.DescriptorStd);
             _pred = new double[Math.Max(_batch, Math.Max(_train.Length, _hold.Length))];
         }
         int block = Math.Max(512, maxAtoms);
@@ -288,7 +313,7 @@ internal sealed class LmSession : IDisposable
         }
     }
 
-    public void Dispose() { }
+    public void Dispose() => _builder?.Dispose();
 
     private int AtomsOf(int[] structures)
     {
@@ -380,7 +405,7 @@ internal sealed class LmSession : IDisposable
             double sel = SelectionScore(hasHold ? _eHold.AsSpan(0, _hold.Length) : _eTrain.AsSpan(0, _train.Length));
             // with a cap, capped scores can tie (every held-out error above the cap): the plain MAE decides then
             bool better = sel < bestSel
-                || (sel == bestSel && double.IsFinite(_opt.SelectionErrorCapMeV)
+                || (sel == bestSel && double.IsFinite(_cap)
                     && (hasHold ? rec.HoldoutMae < bestRec.HoldoutMae : rec.TrainMae < bestRec.TrainMae));
             if (better || (epoch == _opt.FirstSelectableEpoch && _opt.FirstSelectableEpoch > 0))
             {
@@ -537,7 +562,7 @@ internal sealed class LmSession : IDisposable
     // the best-epoch criterion: MAE (meV/molecule) with each structure's error capped (SelectionErrorCapMeV)
     private double SelectionScore(ReadOnlySpan<double> e)
     {
-        double cap = _opt.SelectionErrorCapMeV, s = 0;
+        double cap = _cap, s = 0;
         if (e.Length == 0 || double.IsPositiveInfinity(cap)) return Mae(e);
         foreach (var v in e)
         {
@@ -583,7 +608,7 @@ internal sealed class LmSession : IDisposable
     private int RunJob(bool jacobian, int[] rows, int start, int count, NeuralNetwork net, double nn0, double[] output)
     {
         if (count == 0) return 0;
-        if (_opt.JacobianBuilder is { } jb)
+        if (_builder is { } jb)
         {
             // device path (energies only; force training is refused with a builder): predictions p_k
             // (and rows de/dw) from the builder; residual e = y - p

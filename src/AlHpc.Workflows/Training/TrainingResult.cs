@@ -10,7 +10,7 @@ namespace AlHpc.Training;
 /// Epoch 0 is the starting network. Seconds: wall time since training started.
 /// Accepted / Rejected: LM trial steps accepted and rejected in this epoch.
 /// TrainForceMae / HoldoutForceMae: force MAEs in meV/A (mean over all force components of the split),
-/// recorded only when forces are trained (TrainerOptions.ForcesWeight &gt; 0), NaN otherwise.
+/// recorded only when forces are trained (TrainingSettings.ForcesWeight &gt; 0), NaN otherwise.
 /// </summary>
 public readonly record struct EpochRecord(int Epoch, double TrainMae, double HoldoutMae, double Mu, double Seconds, int Accepted, int Rejected,
     double TrainForceMae = double.NaN, double HoldoutForceMae = double.NaN);

@@ -10,7 +10,7 @@ namespace AlHpc.Training;
 /// Offsets[s] .. Offsets[s+1]-1, and atom a's FeatureCount descriptor values are
 /// Descriptors[a * FeatureCount ..]. Reference energies are totals per structure (eV), all finite.
 /// <para>
-/// For force training (TrainerOptions.ForcesWeight &gt; 0) a set also carries reference forces (eV/A,
+/// For force training (TrainingSettings.ForcesWeight &gt; 0) a set also carries reference forces (eV/A,
 /// 3 per atom, same atom order) and, per structure, the sparse derivatives of the raw descriptors with
 /// respect to positions (<see cref="DescriptorDerivatives"/>, computed once like the descriptors).
 /// Energy-only sets have neither (<see cref="HasForces"/> false).

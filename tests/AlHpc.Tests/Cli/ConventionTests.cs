@@ -89,6 +89,24 @@ public class ConventionTests
         Assert.Equal(10 * learn.Selection.ToleranceMeV, pr.GetValue<double>("--selection-cap"));
         Assert.Equal(string.Join(',', t.HiddenLayers), pr.GetValue<string>("--hidden"));
         Assert.Equal(t.Activation, pr.GetValue<string>("--activation"));
+        // and the train-only settings are the same type's defaults
+        var own = new AlHpc.Training.TrainingSettings();
+        Assert.Equal(own.Seed, pr.GetValue<int>("--seed"));
+        Assert.Equal(own.ForcesWeight, pr.GetValue<double>("--forces-weight"));
+        Assert.Equal(own.IsolatedAtomEnergy, pr.GetValue<double>("--isolated-energy"));
+    }
+
+    [Fact]
+    public void TrainNamesBadSettingsByItsOptions()
+    {
+        var dir = TestPaths.NewTempDir();
+        var err = CliHarness.Fails("train", "--data", Seed, "--batch", "-1", "-o", Path.Combine(dir, "m.json"));
+        Assert.Contains("alhpc: --batch must be >= 0 (0: full batch)", err);
+        err = CliHarness.Fails("train", "--data", Seed, "--selection-cap", "-1", "--early-stop", "-3", "-o", Path.Combine(dir, "m.json"));
+        Assert.Contains("--early-stop must be >= 0 (0: off)", err);
+        Assert.Contains("--selection-cap must be >= 0", err);
+        Assert.DoesNotContain("selectionErrorCapMeV", err);
+        Assert.Empty(Directory.GetFiles(dir));
     }
 
     [Fact]

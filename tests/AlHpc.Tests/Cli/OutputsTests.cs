@@ -89,13 +89,14 @@ public class OutputsTests
         var note = TestSetGenerator.UnequalCountsNote(r, TestSetGenerator.Plan(r, 1));
         Assert.NotNull(note);
         Assert.Contains("sizes 1-100: 30, sizes 101-200: 20", note);
-        Assert.Contains("multiple of 2000", note);
+        Assert.Contains("a count that is a multiple of 2000", note); // the library's term; the CLI names its option
         var equal = r with { Count = 4000 };
         Assert.Null(TestSetGenerator.UnequalCountsNote(equal, TestSetGenerator.Plan(equal, 1)));
         var dir = TestPaths.NewTempDir();
         var (code, _, err) = CliHarness.Run("testset", "--count", "15", "--sizes", "1-2", "--seed", "1", "-o", Path.Combine(dir, "t.xyz"));
         Assert.True(code == 0, err);
         Assert.Contains("note: unequal clusters per size", err);
+        Assert.Contains("a --count that is a multiple of", err);
     }
 
     [Fact]

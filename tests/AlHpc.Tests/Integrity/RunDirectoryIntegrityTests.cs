@@ -184,15 +184,17 @@ public class RunDirectoryIntegrityTests
         var dir = TestPaths.NewTempDir();
         var mine = Path.Combine(dir, "model.json");
         File.WriteAllText(mine, "my own model");
-        var e = Assert.Throws<InputFormatException>(() => ActiveLearningRun.Create(dir, Config(), FakeSetup.Parts(), FakeSetup.SeedPool()));
+        var e = Assert.Throws<RunDirectoryException>(() => ActiveLearningRun.Create(dir, Config(), FakeSetup.Parts(), FakeSetup.SeedPool()));
+        Assert.Equal(["model.json"], e.OtherFiles);
+        Assert.False(e.HoldsRun);
         Assert.Contains("model.json", e.Message);
-        Assert.Contains("--allow-existing", e.Message);
+        Assert.DoesNotContain("--", e.Message); // the library's own terms; the CLI names --out and --allow-existing
         Assert.Equal(new[] { "model.json" }, Directory.EnumerateFileSystemEntries(dir).Select(Path.GetFileName));
         Assert.Equal("my own model", File.ReadAllText(mine));
 
         var (code, _, err) = CliRunner.Run("learn", "--quick", "--out", dir);
         Assert.Equal(2, code);
-        Assert.Contains("--allow-existing", err);
+        Assert.Contains("--out names a directory that holds other files (model.json); choose a new or empty directory, or pass --allow-existing", err);
         Assert.Equal("my own model", File.ReadAllText(mine));
 
         using var run = ActiveLearningRun.Create(dir, Config(), FakeSetup.Parts(), FakeSetup.SeedPool(), allowOtherFiles: true);

@@ -115,7 +115,7 @@ public class PythonTests
         }
         var batch = ClusterBatch.FromClusters(clusters);
         var set = TrainingSet.FromClusters(batch, DefaultSetups.Water26);
-        var result = LmTrainer.Train(set, new TrainerOptions { Epochs = 40, HiddenLayers = [8, 8], Seed = 2, BatchSize = 32 });
+        var result = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 40, HiddenLayers = [8, 8], Seed = 2, BatchSize = 32 });
         return result.Model;
     }
 

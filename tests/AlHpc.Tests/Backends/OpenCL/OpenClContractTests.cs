@@ -120,11 +120,10 @@ public sealed class OpenClTrainerTests(OpenClFixture fx) : IClassFixture<OpenClF
     {
         var ctx = fx.Context();
         var set = AlHpc.Tests.Training.TrainerTestData.Make(24, 5, features: 26);
-        var opt = new AlHpc.Training.TrainerOptions { Epochs = 6, BatchSize = batch, Seed = 3, HiddenLayers = [10, 10], AnchorIsolatedAtom = anchor, Threads = 1 };
+        var opt = AlHpc.Training.TrainingSettings.Aenet with { Epochs = 6, BatchSize = batch, Seed = 3, HiddenLayers = [10, 10], AnchorIsolatedAtom = anchor, Threads = 1 };
         var cpu = AlHpc.Training.LmTrainer.Train(set, opt);
-        var net = new AlHpc.Network.NeuralNetwork([26, 10, 10, 1], [AlHpc.Network.Activation.Twist, AlHpc.Network.Activation.Twist, AlHpc.Network.Activation.Linear]);
-        using var jb = new AlHpc.OpenCL.Workloads.OpenClJacobian(ctx, set.Setup, net);
-        var ocl = AlHpc.Training.LmTrainer.Train(set, opt with { JacobianBuilder = jb });
+        // the trainer decides the architecture and makes the device builder for it (and disposes it)
+        var ocl = AlHpc.Training.LmTrainer.Train(set, opt with { JacobianBuilder = (setup, net) => new AlHpc.OpenCL.Workloads.OpenClJacobian(ctx, setup, net) });
         Assert.Equal(cpu.Curve.Count, ocl.Curve.Count);
         for (int e = 0; e < cpu.Curve.Count; e++)
         {

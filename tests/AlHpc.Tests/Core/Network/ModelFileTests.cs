@@ -154,6 +154,8 @@ public class ModelFileTests
         var m = TestModels.Random(5, Activation.Twist);
         var e = Assert.Throws<NotSupportedException>(() => N2p2Export.Export(m, TestPaths.NewTempDir()));
         Assert.Contains("twist", e.Message);
+        Assert.Contains("hidden activation tanh, sigmoid or mtanh", e.Message); // in the library's terms: no CLI option
+        Assert.DoesNotContain("--", e.Message);
     }
 
     private static long[] Bits(double[] a) => a.Select(BitConverter.DoubleToInt64Bits).ToArray();

@@ -1,6 +1,7 @@
 using AlHpc.ActiveLearning;
 using AlHpc.Potentials;
 using AlHpc.Structures;
+using AlHpc.Training;
 
 namespace AlHpc.Tests.ActiveLearning;
 
@@ -260,7 +261,9 @@ public class ActiveLearningLoopTests
         var cfg = FakeSetup.TinyConfig();
         cfg.Stop.MaxIterations = 1;
         ActiveLearningRun.Create(dir, cfg, FakeSetup.Parts(), FakeSetup.SeedPool()).Run();
-        var e = Assert.Throws<IOException>(() => ActiveLearningRun.Create(dir, cfg, FakeSetup.Parts(), FakeSetup.SeedPool()));
-        Assert.Contains("--resume", e.Message);
+        var e = Assert.Throws<RunDirectoryException>(() => ActiveLearningRun.Create(dir, cfg, FakeSetup.Parts(), FakeSetup.SeedPool()));
+        Assert.True(e.HoldsRun);
+        Assert.Contains("already holds an active-learning run", e.Message);
+        Assert.DoesNotContain("--", e.Message); // the library's own terms; the CLI names --resume and --out
     }
 }

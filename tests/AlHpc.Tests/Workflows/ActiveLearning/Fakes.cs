@@ -3,6 +3,7 @@ using AlHpc.ActiveLearning;
 using AlHpc.IO;
 using AlHpc.Potentials;
 using AlHpc.Structures;
+using AlHpc.Training;
 
 namespace AlHpc.Tests.ActiveLearning;
 

@@ -105,9 +105,9 @@ public class ForceTrainingTests
         var set = ForceTestData.Set(clusters);
         // precondition: some pair sits just inside the cutoff, so fc and its derivative are far from trivial
         Assert.Contains(PairDistances(clusters), r => r > 3.45 && r < 3.5);
-        var opt = new TrainerOptions
+        var opt = TrainingSettings.Aenet with
         {
-            BatchSize = 0, HoldoutFraction = 0, Threads = 2, HiddenActivation = act, AnchorIsolatedAtom = anchor,
+            BatchSize = 0, HoldoutFraction = 0, Threads = 2, Activation = act.ToAenetName(), AnchorIsolatedAtom = anchor,
             HiddenLayers = [4, 3], Seed = 3, ForcesWeight = 0.7,
         };
         using var session = LmTrainer.CreateSession(set, opt);
@@ -160,7 +160,7 @@ public class ForceTrainingTests
         var clusters = MlBopData.ThermalClusters(10, seed: 23);
         clusters.AddRange(ForceTestData.NearCutoffClusters(3, atoms: 9, seed: 8));
         var set = ForceTestData.Set(clusters);
-        var opt = new TrainerOptions { Epochs = 3, BatchSize = 4, Seed = 6, ForcesWeight = 0.2, AnchorIsolatedAtom = anchor, HiddenLayers = [6, 5] };
+        var opt = TrainingSettings.Aenet with { Epochs = 3, BatchSize = 4, Seed = 6, ForcesWeight = 0.2, AnchorIsolatedAtom = anchor, HiddenLayers = [6, 5] };
         using var session = LmTrainer.CreateSession(set, opt);
         session.Run(null, default);   // a few steps: a network in training, not the random start
         var model = TrainerTestData.WithWeights(session.Model, session.Net.Weights);
@@ -221,7 +221,7 @@ public class ForceTrainingTests
     {
         var clusters = MlBopData.ThermalClusters(48, seed: 17);
         var set = ForceTestData.Set(clusters);
-        var opt = new TrainerOptions { Epochs = 60, Seed = 1, BatchSize = 0, HiddenLayers = [5, 5] };
+        var opt = TrainingSettings.Aenet with { Epochs = 60, Seed = 1, BatchSize = 0, HiddenLayers = [5, 5] };
         var energyOnly = LmTrainer.Train(set, opt);
         var withForces = LmTrainer.Train(set, opt with { ForcesWeight = 0.1 });
         Assert.Equal(energyOnly.HoldoutIndices, withForces.HoldoutIndices);
@@ -247,7 +247,7 @@ public class ForceTrainingTests
     {
         var clusters = MlBopData.ThermalClusters(20, seed: 29);
         var set = ForceTestData.Set(clusters);
-        var opt = new TrainerOptions { Epochs = 4, BatchSize = 6, Seed = 9, HiddenLayers = [5, 4], ForcesWeight = 0.3 };
+        var opt = TrainingSettings.Aenet with { Epochs = 4, BatchSize = 6, Seed = 9, HiddenLayers = [5, 4], ForcesWeight = 0.3 };
         var one = LmTrainer.Train(set, opt with { Threads = 1 });
         var two = LmTrainer.Train(set, opt with { Threads = 2 });
         Assert.Equal(one.Model.Network.Weights, two.Model.Network.Weights);
@@ -266,7 +266,7 @@ public class ForceTrainingTests
         Assert.False(plain.HasForces);
         Assert.True(withF.HasForces);
         Assert.Equal(plain.Descriptors, withF.Descriptors);
-        var opt = new TrainerOptions { Epochs = 5, BatchSize = 4, Seed = 2, HiddenLayers = [5, 5] };
+        var opt = TrainingSettings.Aenet with { Epochs = 5, BatchSize = 4, Seed = 2, HiddenLayers = [5, 5] };
         Assert.Equal(LmTrainer.Train(plain, opt).Model.Network.Weights, LmTrainer.Train(withF, opt).Model.Network.Weights);
         // a subset keeps forces and derivatives
         var sub = withF.Subset([3, 1]);
@@ -282,7 +282,7 @@ public class ForceTrainingTests
         var set = ForceTestData.Set(clusters);
         const double wF = 0.05;
         // a tiny initial damping provokes rejected trials
-        var opt = new TrainerOptions { Epochs = 8, BatchSize = 5, Seed = 4, Mu = 1e-7, HiddenLayers = [5, 5], ForcesWeight = wF };
+        var opt = TrainingSettings.Aenet with { Epochs = 8, BatchSize = 5, Seed = 4, Mu = 1e-7, HiddenLayers = [5, 5], ForcesWeight = wF };
         using var session = LmTrainer.CreateSession(set, opt);
         int accepted = 0, rejected = 0;
         session.TrialObserver = (rows, start, count, before, trial, ok) =>
@@ -305,7 +305,7 @@ public class ForceTrainingTests
     {
         var clusters = MlBopData.ThermalClusters(8, seed: 41);
         var set = ForceTestData.Set(clusters);
-        var opt = new TrainerOptions { Epochs = 2, BatchSize = 0, Seed = 1, HiddenLayers = [4, 4] };
+        var opt = TrainingSettings.Aenet with { Epochs = 2, BatchSize = 0, Seed = 1, HiddenLayers = [4, 4] };
         foreach (var wf in new[] { 0.0, 0.5 })
         {
             var w = new StringWriter();
@@ -329,7 +329,7 @@ public class ForceTrainingTests
         var clusters = MlBopData.ThermalClusters(4, seed: 43);
         var batch = ClusterBatch.FromClusters(clusters);
         var energyOnly = TrainingSet.FromClusters(batch, DefaultSetups.Water26);
-        var ex = Assert.Throws<ArgumentException>(() => LmTrainer.Train(energyOnly, new TrainerOptions { Epochs = 1, ForcesWeight = 0.1 }));
+        var ex = Assert.Throws<ArgumentException>(() => LmTrainer.Train(energyOnly, TrainingSettings.Aenet with { Epochs = 1, ForcesWeight = 0.1 }));
         Assert.Contains("forces", ex.Message);
 
         clusters[2].Forces = null;
@@ -342,11 +342,11 @@ public class ForceTrainingTests
 
         var set = ForceTestData.Set(ForceTestData.NearCutoffClusters(3, atoms: 5, seed: 1));
         using var builder = new ReferenceJacobianBuilder();
-        var dev = Assert.Throws<NotSupportedException>(() => LmTrainer.Train(set, new TrainerOptions { Epochs = 1, ForcesWeight = 0.1, JacobianBuilder = builder }));
+        var dev = Assert.Throws<NotSupportedException>(() => LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 1, ForcesWeight = 0.1, JacobianBuilder = (_, _) => builder }));
         Assert.Contains("CPU", dev.Message);
-        Assert.Throws<ArgumentException>(() => new TrainerOptions { ForcesWeight = -1 }.Validate());
-        Assert.Throws<ArgumentException>(() => new TrainerOptions { ForcesWeight = double.NaN }.Validate());
-        Assert.Throws<ArgumentException>(() => new TrainerOptions { ForcesWeight = double.PositiveInfinity }.Validate());
+        Assert.Throws<TrainingSettingsException>(() => (TrainingSettings.Aenet with { ForcesWeight = -1 }).Validate());
+        Assert.Throws<TrainingSettingsException>(() => (TrainingSettings.Aenet with { ForcesWeight = double.NaN }).Validate());
+        Assert.Throws<TrainingSettingsException>(() => (TrainingSettings.Aenet with { ForcesWeight = double.PositiveInfinity }).Validate());
     }
 
     private static IEnumerable<double> PairDistances(List<Cluster> clusters)

@@ -11,7 +11,7 @@ public class LmTrainerTests
     public void JacobianRowsMatchCentralDifferencesOfResiduals(bool anchor)
     {
         var set = TrainerTestData.Make(12, seed: 4);
-        var opt = new TrainerOptions { BatchSize = 0, Threads = 2, AnchorIsolatedAtom = anchor, Seed = 3, HiddenLayers = [5, 4] };
+        var opt = TrainingSettings.Aenet with { BatchSize = 0, Threads = 2, AnchorIsolatedAtom = anchor, Seed = 3, HiddenLayers = [5, 4] };
         using var session = LmTrainer.CreateSession(set, opt);
         var rows = session.TrainIndices;
         int m = rows.Length, p = session.Net.WeightCount;
@@ -47,7 +47,7 @@ public class LmTrainerTests
     {
         // 70 structures of up to 30 atoms: several evaluator blocks, varied sizes and padding
         var set = TrainerTestData.Make(70, seed: 6, minAtoms: 1, maxAtoms: 30);
-        var opt = new TrainerOptions { BatchSize = 0, Threads = 2, HiddenActivation = act, AnchorIsolatedAtom = anchor, Seed = 8, HoldoutFraction = 0 };
+        var opt = TrainingSettings.Aenet with { BatchSize = 0, Threads = 2, Activation = act.ToAenetName(), AnchorIsolatedAtom = anchor, Seed = 8, HoldoutFraction = 0 };
         using var session = LmTrainer.CreateSession(set, opt);
         // move weights away from the small initial values so activations leave their linear range
         var rng = new Random(1);
@@ -59,7 +59,7 @@ public class LmTrainerTests
         session.ComputeJacobian(rows, eFast);
         var jFast = session.JacobianBuffer.AsSpan(0, m * p).ToArray();
         // the same session on the reference builder (plain per-structure NeuralNetwork passes)
-        using var refSession = LmTrainer.CreateSession(set, opt with { JacobianBuilder = new ReferenceJacobianBuilder() });
+        using var refSession = LmTrainer.CreateSession(set, opt with { JacobianBuilder = (_, _) => new ReferenceJacobianBuilder() });
         session.Net.Weights.CopyTo(refSession.Net.Weights, 0);
         refSession.ComputeJacobian(rows, eRef);
         var jRef = refSession.JacobianBuffer.AsSpan(0, m * p).ToArray();
@@ -71,7 +71,7 @@ public class LmTrainerTests
     public void ResidualsAreThePerAtomEnergyErrorsOfThePlainModel()
     {
         var set = TrainerTestData.Make(10, seed: 8);
-        using var session = LmTrainer.CreateSession(set, new TrainerOptions { Seed = 2, HoldoutFraction = 0 });
+        using var session = LmTrainer.CreateSession(set, TrainingSettings.Aenet with { Seed = 2, HoldoutFraction = 0 });
         var rows = session.TrainIndices;
         var e = new double[rows.Length];
         session.ComputeResiduals(rows, e);
@@ -88,7 +88,7 @@ public class LmTrainerTests
     public void FitsSyntheticEnergiesAndReturnsTheBestHeldOutNetwork()
     {
         var set = TrainerTestData.Make(150, seed: 11);
-        var opt = new TrainerOptions { Epochs = 50, BatchSize = 16, Seed = 5, HoldoutFraction = 0.2, HiddenLayers = [6, 6] };
+        var opt = TrainingSettings.Aenet with { Epochs = 50, BatchSize = 16, Seed = 5, HoldoutFraction = 0.2, HiddenLayers = [6, 6] };
         var result = LmTrainer.Train(set, opt);
         Assert.Equal(30, result.HoldoutIndices.Length);
         Assert.Equal(51, result.Curve.Count);
@@ -112,7 +112,7 @@ public class LmTrainerTests
     public void AnchorGivesTheExactMonomerEnergy()
     {
         var set = TrainerTestData.Make(20, seed: 12);
-        var result = LmTrainer.Train(set, new TrainerOptions { Epochs = 5, BatchSize = 0, Seed = 1, IsolatedAtomEnergy = -0.125 });
+        var result = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 5, BatchSize = 0, Seed = 1, IsolatedAtomEnergy = -0.125 });
         var model = result.Model;
         var monomer = new double[set.FeatureCount];   // an isolated bead: every descriptor is 0
         model.ScaleDescriptors(monomer);
@@ -129,14 +129,14 @@ public class LmTrainerTests
         double[]? first = null;
         foreach (var (threads, batch) in new[] { (1, 8), (2, 8), (1, 8) })
         {
-            var r = LmTrainer.Train(set, new TrainerOptions { Epochs = 8, BatchSize = batch, Seed = 9, Threads = threads, HiddenLayers = [6, 6] });
+            var r = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 8, BatchSize = batch, Seed = 9, Threads = threads, HiddenLayers = [6, 6] });
             if (first == null) first = r.Model.Network.Weights;
             else Assert.Equal(first, r.Model.Network.Weights);
         }
-        var full1 = LmTrainer.Train(set, new TrainerOptions { Epochs = 4, BatchSize = 0, Seed = 9, Threads = 1, Form = LmForm.WeightSpace });
-        var full2 = LmTrainer.Train(set, new TrainerOptions { Epochs = 4, BatchSize = 0, Seed = 9, Threads = 2, Form = LmForm.WeightSpace });
+        var full1 = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 4, BatchSize = 0, Seed = 9, Threads = 1, Form = LmForm.WeightSpace });
+        var full2 = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 4, BatchSize = 0, Seed = 9, Threads = 2, Form = LmForm.WeightSpace });
         Assert.Equal(full1.Model.Network.Weights, full2.Model.Network.Weights);
-        var other = LmTrainer.Train(set, new TrainerOptions { Epochs = 8, BatchSize = 8, Seed = 10, HiddenLayers = [6, 6] });
+        var other = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 8, BatchSize = 8, Seed = 10, HiddenLayers = [6, 6] });
         Assert.NotEqual(first, other.Model.Network.Weights);
     }
 
@@ -145,7 +145,7 @@ public class LmTrainerTests
     {
         var set = TrainerTestData.Make(40, seed: 31);
         // a small initial damping provokes rejected trials
-        var opt = new TrainerOptions { Epochs = 10, BatchSize = 5, Seed = 4, Mu = 1e-6, HiddenLayers = [6, 6] };
+        var opt = TrainingSettings.Aenet with { Epochs = 10, BatchSize = 5, Seed = 4, Mu = 1e-6, HiddenLayers = [6, 6] };
         using var session = LmTrainer.CreateSession(set, opt);
         int accepted = 0, rejected = 0;
         session.TrialObserver = (rows, start, count, before, trial, ok) =>
@@ -175,7 +175,7 @@ public class LmTrainerTests
     public void WarmStartContinuesFromTheGivenModel()
     {
         var set = TrainerTestData.Make(30, seed: 41);
-        var opt = new TrainerOptions { Epochs = 10, BatchSize = 0, Seed = 2 };
+        var opt = TrainingSettings.Aenet with { Epochs = 10, BatchSize = 0, Seed = 2 };
         var first = LmTrainer.Train(set, opt);
         var snapshot = first.Model.Network.Weights.ToArray();
         var again = LmTrainer.Train(set, opt with { Epochs = 0 }, first.Model);
@@ -193,7 +193,7 @@ public class LmTrainerTests
     public void SingleStructurePoolTrainsWithoutHoldoutOrDivisionByZero()
     {
         var set = TrainerTestData.Make(1, seed: 51, minAtoms: 25, maxAtoms: 25);
-        var result = LmTrainer.Train(set, new TrainerOptions { Epochs = 20, Seed = 1 });
+        var result = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 20, Seed = 1 });
         Assert.Empty(result.HoldoutIndices);
         Assert.Equal(1, result.BatchSize);
         Assert.True(double.IsNaN(result.BestHoldoutMae));
@@ -221,11 +221,11 @@ public class LmTrainerTests
     [Fact]
     public void BatchSizeRules()
     {
-        var o = new TrainerOptions();
+        var o = TrainingSettings.Aenet;
         Assert.Equal(32, LmTrainer.EffectiveBatchSize(383, o));
         Assert.Equal(32, LmTrainer.EffectiveBatchSize(32, o));
         Assert.Equal(1, LmTrainer.EffectiveBatchSize(31, o));
-        Assert.Equal(31, LmTrainer.EffectiveBatchSize(31, o with { SmallSetBatchSize = 0 }));
+        Assert.Equal(31, LmTrainer.EffectiveBatchSize(31, o with { SmallPoolBatchSize = 0 }));
         Assert.Equal(383, LmTrainer.EffectiveBatchSize(383, o with { BatchSize = 0 }));
     }
 
@@ -248,7 +248,7 @@ public class LmTrainerTests
     {
         // force training is implemented (ForceTrainingTests); a set without forces is refused clearly
         var set = TrainerTestData.Make(5, seed: 1);
-        var ex = Assert.Throws<ArgumentException>(() => LmTrainer.Train(set, new TrainerOptions { ForcesWeight = 0.1 }));
+        var ex = Assert.Throws<ArgumentException>(() => LmTrainer.Train(set, TrainingSettings.Aenet with { ForcesWeight = 0.1 }));
         Assert.Contains("reference forces", ex.Message);
     }
 }
@@ -264,7 +264,7 @@ public class MlBopFitTests
     public void FitsMlBopEnergiesOfThermalClusters()
     {
         var set = MlBopData.TrainingSet(48, seed: 17);
-        var result = LmTrainer.Train(set, new TrainerOptions { Epochs = 150, Seed = 1, BatchSize = 0, HiddenLayers = [5, 5] });
+        var result = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 150, Seed = 1, BatchSize = 0, HiddenLayers = [5, 5] });
         Assert.Equal(5, result.HoldoutIndices.Length);
         Assert.Equal(43, result.BatchSize);
         Assert.True(result.Curve[0].HoldoutMae > 100);

@@ -6,7 +6,7 @@ namespace AlHpc.Tests.Training;
 /// <summary>Best-epoch selection: the error cap, explicit held-out structures, active learning's stable split.</summary>
 public class SelectionTests
 {
-    private static TrainerOptions Options(double cap = double.PositiveInfinity, int[]? holdout = null) => new()
+    private static TrainingSettings Options(double cap = double.PositiveInfinity, int[]? holdout = null) => TrainingSettings.Aenet with
     {
         Epochs = 25, BatchSize = 0, Threads = 1, Seed = 5, HiddenLayers = [6, 5], HoldoutFraction = 0.25,
         SelectionErrorCapMeV = cap, HoldoutIndices = holdout,
@@ -31,6 +31,17 @@ public class SelectionTests
         Assert.Equal(plain.Model.Network.Weights, tight.Model.Network.Weights);
         Assert.Equal(plain.Curve.Count, tight.Curve.Count); // training itself is unchanged
         Assert.Equal(plain.Curve[^1].TrainMae, tight.Curve[^1].TrainMae);
+
+        // 0 is the plain MAE (as in learn's configuration and train --selection-cap); null is 10 x the 1 meV tolerance
+        var zero = LmTrainer.Train(set, Options(cap: 0));
+        Assert.Equal(plain.BestEpoch, zero.BestEpoch);
+        Assert.Equal(plain.Model.Network.Weights, zero.Model.Network.Weights);
+        var byDefault = LmTrainer.Train(set, Options() with { SelectionErrorCapMeV = null });
+        var ten = LmTrainer.Train(set, Options(cap: 10));
+        Assert.Equal(ten.BestEpoch, byDefault.BestEpoch);
+        Assert.Equal(10, new TrainingSettings().EffectiveSelectionCapMeV());
+        Assert.Equal(20, new TrainingSettings().EffectiveSelectionCapMeV(toleranceMeV: 2));
+        Assert.Equal(double.PositiveInfinity, TrainingSettings.Aenet.EffectiveSelectionCapMeV());
     }
 
     [Fact]
@@ -45,7 +56,8 @@ public class SelectionTests
         Assert.Throws<ArgumentException>(() => LmTrainer.Train(set, Options(holdout: [12])));
         Assert.Throws<ArgumentException>(() => LmTrainer.Train(set, Options(holdout: [3, 3])));
         Assert.Throws<ArgumentException>(() => LmTrainer.Train(set, Options(holdout: Enumerable.Range(0, 12).ToArray())));
-        Assert.Throws<ArgumentException>(() => new TrainerOptions { SelectionErrorCapMeV = 0 }.Validate());
+        var bad = Assert.Throws<TrainingSettingsException>(() => (TrainingSettings.Aenet with { SelectionErrorCapMeV = -1 }).Validate());
+        Assert.Equal(nameof(TrainingSettings.SelectionErrorCapMeV), Assert.Single(bad.Problems).Setting);
     }
 
     [Fact]
@@ -71,15 +83,15 @@ public class WarmStartSelectionTests
     public void FirstSelectableEpochMakesAWarmStartMoveOn()
     {
         var set = TrainerTestData.Make(30, seed: 9);
-        var start = LmTrainer.Train(set, new TrainerOptions { Epochs = 30, BatchSize = 0, Seed = 2, HiddenLayers = [5, 4] }).Model;
+        var start = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 30, BatchSize = 0, Seed = 2, HiddenLayers = [5, 4] }).Model;
         // continued training overfits this small set at once: the held-out error never beats the start's
-        var stay = LmTrainer.Train(set, new TrainerOptions { Epochs = 5, BatchSize = 0, Seed = 2 }, start);
+        var stay = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 5, BatchSize = 0, Seed = 2 }, start);
         Assert.True(stay.Curve.Skip(1).All(r => r.HoldoutMae >= stay.Curve[0].HoldoutMae), "precondition: no epoch beats the start");
         Assert.Equal(0, stay.BestEpoch);
         Assert.Equal(start.Network.Weights, stay.Model.Network.Weights);
-        var move = LmTrainer.Train(set, new TrainerOptions { Epochs = 5, BatchSize = 0, Seed = 2, FirstSelectableEpoch = 1 }, start);
+        var move = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 5, BatchSize = 0, Seed = 2, FirstSelectableEpoch = 1 }, start);
         Assert.InRange(move.BestEpoch, 1, 5);
         Assert.NotEqual(start.Network.Weights, move.Model.Network.Weights);
-        Assert.Throws<ArgumentException>(() => new TrainerOptions { FirstSelectableEpoch = -1 }.Validate());
+        Assert.Throws<TrainingSettingsException>(() => (TrainingSettings.Aenet with { FirstSelectableEpoch = -1 }).Validate());
     }
 }

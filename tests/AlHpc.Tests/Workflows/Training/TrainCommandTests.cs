@@ -22,9 +22,9 @@ public class TrainCommandTests
         var lines = File.ReadAllLines(curve);
         Assert.StartsWith("epoch,train_mae_meV_per_molecule,holdout_mae_meV_per_molecule", lines[0]);
         Assert.Equal(1 + 7, lines.Length);
-        // the CLI and the library give the same network for the same data and seed
+        // the CLI's defaults are the settings' own: the library gives the same network for the same data and seed
         var set = TrainingSet.FromClusters(AlHpc.Structures.ClusterBatch.FromClusters(clusters), AlHpc.Descriptors.DefaultSetups.Water26);
-        var lib = LmTrainer.Train(set, new TrainerOptions { Epochs = 6, BatchSize = 0, Seed = 4 });
+        var lib = LmTrainer.Train(set, new TrainingSettings { Epochs = 6, Seed = 4 });
         Assert.Equal(lib.Model.Network.Weights, m.Network.Weights);
         Assert.Equal(lib.Model.EnergyShift, m.EnergyShift);
         // warm start from the written model
@@ -67,7 +67,7 @@ public class TrainCommandTests
         Assert.False(lines[^1].EndsWith(','), lines[^1]);
         // the CLI and the library give the same network
         var set = TrainingSet.FromClusters(AlHpc.Structures.ClusterBatch.FromClusters(clusters), AlHpc.Descriptors.DefaultSetups.Water26, withForces: true);
-        var lib = LmTrainer.Train(set, new TrainerOptions { Epochs = 3, BatchSize = 0, Seed = 2, ForcesWeight = 0.1 });
+        var lib = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 3, BatchSize = 0, Seed = 2, ForcesWeight = 0.1 });
         Assert.Equal(lib.Model.Network.Weights, m.Network.Weights);
     }
 
