@@ -81,13 +81,13 @@ public static class BaselineCommand
             TrainingResult result;
             using (var progress = new ConsoleProgress("baseline train", options.Epochs, "epochs"))
                 result = LmTrainer.Train(trainingSet, options, null, r => progress.Report(r.Epoch, options.Epochs));
-            result.Model.Provenance["baseline_of"] = Path.GetFullPath(run);
+            var baselineModel = result.Model.WithProvenance("baseline_of", Path.GetFullPath(run));
             Directory.CreateDirectory(outDir);
             ExtXyz.Write(Path.Combine(outDir, "pool.extxyz"), frames);
             string modelPath = Path.Combine(outDir, "model.json");
-            ModelFile.Save(modelPath, result.Model);
+            ModelFile.Save(modelPath, baselineModel);
             Console.WriteLine(string.Create(ci, $"baseline: trained on {count} structures, held-out energy MAE {result.BestHoldoutMae:F3} meV/molecule -> {modelPath}"));
-            var nn = new NnPotential(result.Model);
+            var nn = new NnPotential(baselineModel);
 
             // 3. Scores: test set and the 50-molecule RDF against the reference.
             if (setPath != null)

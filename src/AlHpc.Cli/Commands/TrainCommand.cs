@@ -130,8 +130,7 @@ public static class TrainCommand
             TrainingResult result;
             using (var progress = new ConsoleProgress("train", settings.Epochs, "epochs"))
                 result = LmTrainer.Train(set, settings, start, r => progress.Report(r.Epoch, settings.Epochs));
-            result.Model.Provenance["trainingData"] = Path.GetFileName(dataPath);
-            ModelFile.Save(outPath, result.Model);
+            ModelFile.Save(outPath, result.Model.WithProvenance("trainingData", Path.GetFileName(dataPath)));
             if (pr.GetValue(curve) is { } curvePath) result.WriteCurveCsv(curvePath);
 
             var ci = CultureInfo.InvariantCulture;

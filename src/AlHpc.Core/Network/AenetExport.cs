@@ -73,7 +73,7 @@ public static class AenetExport
                     for (int k = 0; k < nout; k++)
                     {
                         int src = j == nin ? nin : l == 1 ? order[j] : j;
-                        b.Write(net.Weights[off + k * (nin + 1) + src]);
+                        b.Write(net.WeightValues[off + k * (nin + 1) + src]);
                     }
             }
         });

@@ -64,10 +64,10 @@ public static class ModelFile
         w.WriteStartObject("scaling");
         w.WriteString("descriptors", "z-score: G_scaled = (G - mean) / std");
         w.WriteString("energy", "E_atom = energyShift + output / energyScale (eV)");
-        Arr(w, "descriptorMean", model.DescriptorMean);
-        Arr(w, "descriptorStd", model.DescriptorStd);
-        if (model.DescriptorMin != null) Arr(w, "descriptorMin", model.DescriptorMin);
-        if (model.DescriptorMax != null) Arr(w, "descriptorMax", model.DescriptorMax);
+        Arr(w, "descriptorMean", model.DescriptorMean.AsSpan());
+        Arr(w, "descriptorStd", model.DescriptorStd.AsSpan());
+        if (model.DescriptorMin is { } min) Arr(w, "descriptorMin", min.AsSpan());
+        if (model.DescriptorMax is { } max) Arr(w, "descriptorMax", max.AsSpan());
         Num(w, "energyScale", model.EnergyScale);
         Num(w, "energyShift", model.EnergyShift);
         Num(w, "isolatedAtomEnergy", model.IsolatedAtomEnergy);
@@ -83,7 +83,7 @@ public static class ModelFile
         foreach (var a in net.Activations) w.WriteStringValue(a.ToAenetName());
         w.WriteEndArray();
         w.WriteString("weightLayout", "aenet: per layer l = 1.. W_l(n_l, n_{l-1} + 1) row-major, bias in the last column, layers in order");
-        Arr(w, "weights", net.Weights);
+        Arr(w, "weights", net.WeightValues);
         w.WriteEndObject();
 
         w.WriteStartObject("provenance");
@@ -144,7 +144,7 @@ public static class ModelFile
         w.WriteNumberValue(FiniteOutput.Check(v, "a model number"));
     }
 
-    private static void Arr(Utf8JsonWriter w, string name, double[] a)
+    private static void Arr(Utf8JsonWriter w, string name, ReadOnlySpan<double> a)
     {
         w.WriteStartArray(name);
         foreach (var v in a) Value(w, v);
@@ -248,22 +248,26 @@ public static class ModelFile
             if (!(Math.Abs(model.EnergyScale) >= MinScale)) throw Bad("$.scaling.energyScale", $"must be a finite number with |energyScale| >= {MinScale:G3}");
             if (sc.TryGetProperty("descriptorMin", out _))
             {
-                model.DescriptorMin = Doubles(sc, "descriptorMin", "$.scaling");
-                if (model.DescriptorMin.Length != setup.Count) throw Bad("$.scaling.descriptorMin", $"expected {setup.Count} values");
+                var min = Doubles(sc, "descriptorMin", "$.scaling");
+                if (min.Length != setup.Count) throw Bad("$.scaling.descriptorMin", $"expected {setup.Count} values");
+                model = model with { DescriptorMin = [.. min] };
             }
             if (sc.TryGetProperty("descriptorMax", out _))
             {
-                model.DescriptorMax = Doubles(sc, "descriptorMax", "$.scaling");
-                if (model.DescriptorMax.Length != setup.Count) throw Bad("$.scaling.descriptorMax", $"expected {setup.Count} values");
+                var max = Doubles(sc, "descriptorMax", "$.scaling");
+                if (max.Length != setup.Count) throw Bad("$.scaling.descriptorMax", $"expected {setup.Count} values");
+                model = model with { DescriptorMax = [.. max] };
             }
             if (root.TryGetProperty("provenance", out var pv))
             {
                 if (pv.ValueKind != JsonValueKind.Object) throw Bad("$.provenance", "expected an object of strings");
+                var provenance = new Dictionary<string, string>();
                 foreach (var kv in pv.EnumerateObject())
                 {
                     if (kv.Value.ValueKind != JsonValueKind.String) throw Bad($"$.provenance.{kv.Name}", "expected a string");
-                    model.Provenance[kv.Name] = kv.Value.GetString()!;
+                    provenance[kv.Name] = kv.Value.GetString()!;
                 }
+                model = model with { Provenance = provenance };
             }
             return model;
         }

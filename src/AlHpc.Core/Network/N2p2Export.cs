@@ -65,7 +65,7 @@ public static class N2p2Export
     public static NeuralNetwork N2p2Network(NeuralNetwork net)
     {
         const double a = 1.7159, b = 2.0 / 3.0;
-        var w = (double[])net.Weights.Clone();
+        var w = net.WeightValues.ToArray();
         var acts = (Activation[])net.Activations.Clone();
         for (int l = 1; l < net.LayerCount; l++)
         {
@@ -137,8 +137,8 @@ public static class N2p2Export
         for (int f = 0; f < nf; f++)
         {
             double mean = model.DescriptorMean[f], sd = model.DescriptorStd[f];
-            double mn = haveRange ? model.DescriptorMin![f] : mean - 5 * sd;
-            double mx = haveRange ? model.DescriptorMax![f] : mean + 5 * sd;
+            double mn = haveRange ? model.DescriptorMin!.Value[f] : mean - 5 * sd;
+            double mx = haveRange ? model.DescriptorMax!.Value[f] : mean + 5 * sd;
             sb.Append($"1 {f + 1} {E(mn)} {E(mx)} {E(mean)} {E(sd)}\n");
         }
         return sb.ToString();
@@ -157,12 +157,12 @@ public static class N2p2Export
                 for (int k = 0; k < nout; k++)
                 {
                     count++;
-                    sb.Append($"{E(net.Weights[off + k * (nin + 1) + j])} a {count,9} {l - 1,5} {j + 1,5} {l,5} {k + 1,5}\n");
+                    sb.Append($"{E(net.WeightValues[off + k * (nin + 1) + j])} a {count,9} {l - 1,5} {j + 1,5} {l,5} {k + 1,5}\n");
                 }
             for (int k = 0; k < nout; k++)
             {
                 count++;
-                sb.Append($"{E(net.Weights[off + k * (nin + 1) + nin])} b {count,9} {l,5} {k + 1,5}\n");
+                sb.Append($"{E(net.WeightValues[off + k * (nin + 1) + nin])} b {count,9} {l,5} {k + 1,5}\n");
             }
         }
         return sb.ToString();

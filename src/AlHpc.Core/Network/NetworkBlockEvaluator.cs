@@ -90,7 +90,7 @@ public sealed class NetworkBlockEvaluator
     /// <summary>Forward pass of every column with the network's current weights.</summary>
     public void Forward()
     {
-        var w = _net.Weights;
+        var w = _net.WeightStorage;
         int nv = _cols / Vw;
         for (int l = 1; l <= _layers; l++)
         {
@@ -147,7 +147,7 @@ public sealed class NetworkBlockEvaluator
     /// <summary>Backward pass: output sensitivities of every real atom (padding gets zero).</summary>
     public void Backward()
     {
-        var w = _net.Weights;
+        var w = _net.WeightStorage;
         int nv = _cols / Vw, rs = _stride / Vw;
         {
             var dl = MemoryMarshal.Cast<double, Vector<double>>(_delta[_layers].AsSpan());

@@ -54,7 +54,7 @@ public sealed class NetworkEvaluator
     public void Forward(Span<double> outputs)
     {
         int L = _sizes.Length - 1, s = _stride;
-        var w = _net.Weights;
+        var w = _net.WeightStorage;
         var acts = _net.Activations;
         for (int l = 1; l <= L; l++)
         {
@@ -112,7 +112,7 @@ public sealed class NetworkEvaluator
     public ReadOnlySpan<double> BackwardToInput()
     {
         int L = _sizes.Length - 1, s = _stride, nb = s / VC;
-        var w = _net.Weights;
+        var w = _net.WeightStorage;
         // output layer: one node, delta = f'(z)
         _d[L].AsSpan(0, s).CopyTo(_delta[L]);
         for (int l = L; l >= 1; l--)

@@ -32,7 +32,7 @@ public sealed class NeuralNetwork
         int off = (int)total;
         WeightCount = off;
         if (weights != null && weights.Length != off) throw new ArgumentException($"expected {off} weights, got {weights.Length}", nameof(weights));
-        Weights = weights ?? new double[off];
+        _w = weights ?? new double[off];
     }
 
     /// <summary>The most weights a network may have (beyond it: an argument error, never an overflow).</summary>
@@ -44,7 +44,31 @@ public sealed class NeuralNetwork
 
     public int[] LayerSizes { get; }
     public Activation[] Activations { get; }
-    public double[] Weights { get; }
+    private readonly double[] _w;
+
+    /// <summary>
+    /// All weights, writable (training, tests). A frozen network (one that belongs to an <see cref="NnModel"/>)
+    /// refuses: read it through <see cref="WeightValues"/>, or <see cref="Clone"/> it to change weights.
+    /// </summary>
+    public double[] Weights => IsFrozen
+        ? throw new InvalidOperationException("this network belongs to an immutable model: read WeightValues, or Clone() it to change weights")
+        : _w;
+
+    /// <summary>All weights, read-only (any network, frozen or not).</summary>
+    public ReadOnlySpan<double> WeightValues => _w;
+
+    /// <summary>The weight array itself, for the evaluators' hot loops and device uploads, which only read it.</summary>
+    internal double[] WeightStorage => _w;
+
+    /// <summary>Whether the weights are fixed (<see cref="Freeze"/>).</summary>
+    public bool IsFrozen { get; private set; }
+
+    /// <summary>Fixes the weights for good (an <see cref="NnModel"/> freezes its network); returns this network.</summary>
+    public NeuralNetwork Freeze()
+    {
+        IsFrozen = true;
+        return this;
+    }
     public int WeightCount { get; }
     public int InputCount => LayerSizes[0];
     public int LayerCount => LayerSizes.Length;
@@ -52,7 +76,8 @@ public sealed class NeuralNetwork
     /// <summary>Offset of layer l's matrix in <see cref="Weights"/> (l = 1 .. LayerCount-1).</summary>
     public int WeightOffset(int layer) => _offsets[layer];
 
-    public NeuralNetwork Clone() => new(LayerSizes, Activations, (double[])Weights.Clone());
+    /// <summary>An unfrozen copy.</summary>
+    public NeuralNetwork Clone() => new(LayerSizes, Activations, (double[])_w.Clone());
 
     /// <summary>
     /// Random initialisation (Nguyen-Widrow-like uniform in +-1/sqrt(n_in) for weights, zero bias),
@@ -85,7 +110,7 @@ public sealed class NeuralNetwork
         ws.Ensure(nAtoms);
         ws.AtomCount = nAtoms;
         inputs[..(nAtoms * InputCount)].CopyTo(ws.A[0]);
-        var w = Weights.AsSpan();
+        ReadOnlySpan<double> w = _w;
         for (int l = 1; l < LayerCount; l++)
         {
             int nin = LayerSizes[l - 1], nout = LayerSizes[l], stride = nin + 1;
@@ -117,7 +142,7 @@ public sealed class NeuralNetwork
     {
         int nAtoms = ws.AtomCount;
         int L = LayerCount - 1;
-        var w = Weights.AsSpan();
+        ReadOnlySpan<double> w = _w;
         // output layer: one node
         var dL = ws.Delta[L].AsSpan();
         var derL = ws.D[L].AsSpan();

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using AlHpc.Descriptors;
 
 namespace AlHpc.Network;
@@ -17,59 +18,96 @@ namespace AlHpc.Network;
 /// EnergyShift = IsolatedAtomEnergy - NN(Ĝ_0)/EnergyScale; a monomer then gets IsolatedAtomEnergy exactly,
 /// by construction (0 eV for ML-BOP; the isolated molecule's energy for a quantum oracle).
 /// </para>
+/// <para>
+/// Immutable: a model never changes after construction (its network is frozen, its arrays are immutable), so
+/// potentials, evaluators and threads may share it; changes make new models (<c>with</c>, <see cref="WithScaling"/>,
+/// <see cref="WithProvenance"/>). The trainer trains its own copy of the network and returns a new model.
+/// </para>
 /// </summary>
-public sealed class NnModel
+public sealed record NnModel
 {
+    private readonly NeuralNetwork _network = null!;
+    private readonly ImmutableArray<double> _mean, _std;
+    private readonly ImmutableArray<double>? _min, _max;
+    private readonly IReadOnlyDictionary<string, string> _provenance = new Dictionary<string, string>();
+
     public NnModel(DescriptorSetup setup, NeuralNetwork network, double[]? descriptorMean = null, double[]? descriptorStd = null)
     {
-        if (network.InputCount != setup.Count)
-            throw new ArgumentException($"network has {network.InputCount} inputs but the setup has {setup.Count} functions");
         Setup = setup;
         Network = network;
-        DescriptorMean = descriptorMean ?? new double[setup.Count];
-        DescriptorStd = descriptorStd ?? Enumerable.Repeat(1.0, setup.Count).ToArray();
-        if (DescriptorMean.Length != setup.Count || DescriptorStd.Length != setup.Count)
-            throw new ArgumentException("one mean and one standard deviation per descriptor");
+        DescriptorMean = [.. descriptorMean ?? new double[setup.Count]];
+        DescriptorStd = [.. descriptorStd ?? Enumerable.Repeat(1.0, setup.Count).ToArray()];
     }
 
     public DescriptorSetup Setup { get; }
-    public NeuralNetwork Network { get; }
+
+    /// <summary>The atomic network (frozen: a network given here is copied unless it is frozen already).</summary>
+    public NeuralNetwork Network
+    {
+        get => _network;
+        init
+        {
+            if (value.InputCount != Setup.Count)
+                throw new ArgumentException($"network has {value.InputCount} inputs but the setup has {Setup.Count} functions");
+            _network = value.IsFrozen ? value : value.Clone().Freeze();
+        }
+    }
 
     /// <summary>Mean of each raw descriptor over all atoms of the training set.</summary>
-    public double[] DescriptorMean { get; }
+    public ImmutableArray<double> DescriptorMean { get => _mean; init => _mean = PerDescriptor(value, "mean"); }
 
     /// <summary>Standard deviation of each raw descriptor (1 where it was 0).</summary>
-    public double[] DescriptorStd { get; }
+    public ImmutableArray<double> DescriptorStd { get => _std; init => _std = PerDescriptor(value, "standard deviation"); }
 
     /// <summary>Smallest value of each raw descriptor over the training set (optional; n2p2's scaling.data wants it).</summary>
-    public double[]? DescriptorMin { get; set; }
+    public ImmutableArray<double>? DescriptorMin { get => _min; init => _min = value is { } v ? PerDescriptor(v, "minimum") : null; }
 
     /// <summary>Largest value of each raw descriptor over the training set (optional).</summary>
-    public double[]? DescriptorMax { get; set; }
+    public ImmutableArray<double>? DescriptorMax { get => _max; init => _max = value is { } v ? PerDescriptor(v, "maximum") : null; }
+
+    private ImmutableArray<double> PerDescriptor(ImmutableArray<double> v, string what) =>
+        v.IsDefault || v.Length != Setup.Count ? throw new ArgumentException($"one {what} per descriptor ({Setup.Count})") : v;
 
     /// <summary>Network output units per eV (per atom).</summary>
-    public double EnergyScale { get; set; } = 1.0;
+    public double EnergyScale { get; init; } = 1.0;
 
     /// <summary>Per-atom energy offset (eV).</summary>
-    public double EnergyShift { get; set; }
+    public double EnergyShift { get; init; }
 
     /// <summary>Energy of an isolated bead (eV); 0 for ML-BOP.</summary>
-    public double IsolatedAtomEnergy { get; set; }
+    public double IsolatedAtomEnergy { get; init; }
 
     /// <summary>Whether training anchors the isolated-bead energy (see class remarks).</summary>
-    public bool AnchorIsolatedAtom { get; set; } = true;
+    public bool AnchorIsolatedAtom { get; init; } = true;
 
-    /// <summary>Free-form provenance: training-set hash, date, program version, settings.</summary>
-    public Dictionary<string, string> Provenance { get; } = new();
+    /// <summary>Free-form provenance: training-set hash, date, program version, settings (insertion order kept).</summary>
+    public IReadOnlyDictionary<string, string> Provenance { get => _provenance; init => _provenance = new Dictionary<string, string>(value); }
+
+    /// <summary>A copy with these provenance entries added (or replaced).</summary>
+    public NnModel WithProvenance(IEnumerable<KeyValuePair<string, string>> entries)
+    {
+        var d = new Dictionary<string, string>(_provenance);
+        foreach (var kv in entries) d[kv.Key] = kv.Value;
+        return this with { Provenance = d };
+    }
+
+    /// <summary>A copy with one provenance entry added (or replaced).</summary>
+    public NnModel WithProvenance(string key, string value) => WithProvenance([new KeyValuePair<string, string>(key, value)]);
+
+    /// <summary>A copy whose network has <paramref name="weights"/> (same architecture).</summary>
+    public NnModel WithWeights(ReadOnlySpan<double> weights) =>
+        this with { Network = new NeuralNetwork(Network.LayerSizes, Network.Activations, weights.ToArray()) };
 
     /// <summary>Scales raw descriptors in place: (G - mean) / std, rows of Setup.Count values.</summary>
     public void ScaleDescriptors(Span<double> g)
     {
         int n = Setup.Count;
+        var mean = _mean.AsSpan();
+        var std = _std.AsSpan();
         for (int a = 0; a < g.Length / n; a++)
         {
             var row = g.Slice(a * n, n);
-            for (int k = 0; k < n; k++) row[k] = (row[k] - DescriptorMean[k]) / DescriptorStd[k];
+            for (int k = 0; k < n; k++) row[k] = (row[k] - mean[k]) / std[k];
         }
     }
 
@@ -116,11 +154,11 @@ public sealed class NnModel
         foreach (var s in std) if (!(s > 0) || !double.IsFinite(s)) throw new ArgumentException("standard deviations must be positive and finite");
         if (!(energyScale > 0) || !double.IsFinite(energyScale) || !double.IsFinite(energyShift)) throw new ArgumentException("energy scale must be positive and finite, the shift finite");
         if (Network.Activations[^1] != Activation.Linear) throw new NotSupportedException("rescaling needs a linear output layer");
-        var m = Clone();
-        var w = m.Network.Weights;
-        var sizes = m.Network.LayerSizes;
+        var net = Network.Clone();
+        var w = net.Weights;
+        var sizes = net.LayerSizes;
         // first layer: inputs x_old = (x_new std' + mean' - mean) / std
-        int n1 = sizes[1], off1 = m.Network.WeightOffset(1), stride1 = f + 1;
+        int n1 = sizes[1], off1 = net.WeightOffset(1), stride1 = f + 1;
         for (int o = 0; o < n1; o++)
         {
             var row = w.AsSpan(off1 + o * stride1, stride1);
@@ -133,32 +171,20 @@ public sealed class NnModel
             row[f] = bias;
         }
         // output layer (one linear node): NN' = r NN + S' (shift - shift')
-        int last = sizes.Length - 1, nin = sizes[last - 1], offL = m.Network.WeightOffset(last);
+        int last = sizes.Length - 1, nin = sizes[last - 1], offL = net.WeightOffset(last);
         double r = energyScale / EnergyScale;
         var outRow = w.AsSpan(offL, nin + 1);
         for (int i = 0; i <= nin; i++) outRow[i] *= r;
         outRow[nin] += energyScale * (EnergyShift - energyShift);
-        mean.CopyTo(m.DescriptorMean, 0);
-        std.CopyTo(m.DescriptorStd, 0);
-        m.EnergyScale = energyScale;
-        m.EnergyShift = energyShift;
-        m.DescriptorMin = null;
-        m.DescriptorMax = null;
-        return m;
-    }
-
-    public NnModel Clone()
-    {
-        var m = new NnModel(Setup, Network.Clone(), (double[])DescriptorMean.Clone(), (double[])DescriptorStd.Clone())
+        return this with
         {
-            EnergyScale = EnergyScale,
-            EnergyShift = EnergyShift,
-            IsolatedAtomEnergy = IsolatedAtomEnergy,
-            AnchorIsolatedAtom = AnchorIsolatedAtom,
-            DescriptorMin = (double[]?)DescriptorMin?.Clone(),
-            DescriptorMax = (double[]?)DescriptorMax?.Clone(),
+            Network = net,
+            DescriptorMean = [.. mean],
+            DescriptorStd = [.. std],
+            EnergyScale = energyScale,
+            EnergyShift = energyShift,
+            DescriptorMin = null,
+            DescriptorMax = null,
         };
-        foreach (var kv in Provenance) m.Provenance[kv.Key] = kv.Value;
-        return m;
     }
 }

@@ -81,7 +81,7 @@ public sealed class OpenClJacobian : IJacobianBuilder
             _rows.Write(rows);
             _rowStart.EnsureCapacity(4L * (m + 1));
             _rowStart.Write<int>(rowStart.AsSpan(0, m + 1));
-            _ctx.WriteReal(_w, net.Weights);
+            _ctx.WriteReal(_w, net.WeightStorage);
             bool wantJ = !jacobian.IsEmpty;
             _out.EnsureCapacity((long)_ctx.RealSize * (slots + 1));
             _atomE.EnsureCapacity((long)_ctx.AccSize * (slots + 1));

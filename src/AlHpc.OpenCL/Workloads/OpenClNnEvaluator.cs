@@ -54,9 +54,9 @@ public sealed class OpenClNnEvaluator : IBatchEnergyEvaluator
             || !model.Network.Activations.SequenceEqual(Model.Network.Activations))
             throw new ArgumentException("UpdateModel needs the same descriptor count and network architecture; create a new evaluator");
         Model = model;
-        _ctx.WriteReal(_mean, model.DescriptorMean);
+        _ctx.WriteReal(_mean, model.DescriptorMean.AsSpan());
         _ctx.WriteReal(_invStd, model.DescriptorStd.Select(s => 1.0 / s).ToArray());
-        _ctx.WriteReal(_w, model.Network.Weights);
+        _ctx.WriteReal(_w, model.Network.WeightStorage);
         _escale = model.EnergyScale;
         _eshift = model.EnergyShift;
     }

@@ -132,9 +132,9 @@ public static class DefaultComponents
                 RefitStartScaling = true,
             };
             var r = LmTrainer.Train(set, options, init, null, cancel);
-            r.Model.Provenance["active_learning_seed"] = seed.ToString(CultureInfo.InvariantCulture);
+            var model = r.Model.WithProvenance("active_learning_seed", seed.ToString(CultureInfo.InvariantCulture));
             int epochsRun = r.Curve.Count > 0 ? r.Curve[^1].Epoch : 0;
-            return new TrainingOutcome(new NnLearnedModel(r.Model), r.BestTrainMae / 1000, r.BestHoldoutMae / 1000, epochsRun, r.BestEpoch);
+            return new TrainingOutcome(new NnLearnedModel(model), r.BestTrainMae / 1000, r.BestHoldoutMae / 1000, epochsRun, r.BestEpoch);
         }
 
         public ILearnedModel Load(string path) => new NnLearnedModel(ModelFile.Load(path));

@@ -149,7 +149,7 @@ internal sealed class ForceResiduals
     /// <summary>Forward and backward pass of one atom (slot i): a_l, f', f'', ǡ_l, δ_l; ǡ_0 = ∇NN(x).</summary>
     private void AtomPasses(NeuralNetwork net, ReadOnlySpan<double> x, int i)
     {
-        var w = net.Weights;
+        var w = net.WeightStorage;
         var acts = net.Activations;
         x.CopyTo(_a[0].AsSpan(i * _sizes[0], _sizes[0]));
         for (int l = 1; l <= _layers; l++)
@@ -186,7 +186,7 @@ internal sealed class ForceResiduals
     /// <summary>grad += d/dw [∇NN(x_i) · t] for atom slot i and the tangent t in _aDot[0] (after AtomPasses).</summary>
     private void TangentGradient(NeuralNetwork net, int i, Span<double> grad)
     {
-        var w = net.Weights;
+        var w = net.WeightStorage;
         // tangent forward: ż_l = W_l ȧ_{l-1}, ȧ_l = f'(z_l) ż_l
         for (int l = 1; l <= _layers; l++)
         {

@@ -151,8 +151,8 @@ internal sealed class LmSession : IDisposable
     private readonly TrainingSettings _opt;
     private readonly double _cap;             // selection cap, meV/molecule (+infinity: plain MAE)
     private readonly IJacobianBuilder? _builder; // device path (owned)
-    private readonly NnModel _model;          // scaling + network (current weights)
-    private readonly NeuralNetwork _net;      // == _model.Network
+    private readonly NnModel _model;          // scaling and the start network
+    private readonly NeuralNetwork _net;      // the weights in training (a copy of _model.Network's)
     private readonly NeuralNetwork _trialNet;
     private readonly bool _anchor;
     private readonly double _scale;           // S
@@ -214,7 +214,7 @@ internal sealed class LmSession : IDisposable
 
         if (init != null && !opt.RefitStartScaling)
         {
-            _model = init.Clone();
+            _model = init;
             _anchor = _model.AnchorIsolatedAtom;
             _scale = _model.EnergyScale;
             _centre = _anchor ? _model.IsolatedAtomEnergy : _model.EnergyShift;
@@ -248,7 +248,7 @@ internal sealed class LmSession : IDisposable
             _scale = s;
             _centre = _anchor ? isolated : c;
         }
-        _net = _model.Network;
+        _net = _model.Network.Clone(); // the session trains its own copy; models are immutable
         _trialNet = _net.Clone();
         _p = _net.WeightCount;
         _forcesWeight = opt.ForcesWeight;
@@ -300,7 +300,7 @@ internal sealed class LmSession : IDisposable
         if (opt.JacobianBuilder is { } make)
         {
             _builder = make(set.Setup, _net);
-            _builder.SetData(set.Descriptors, set.Offsets, _f, _model.DescriptorMean, _model.DescriptorStd);
+            _builder.SetData(set.Descriptors, set.Offsets, _f, _model.DescriptorMean.ToArray(), _model.DescriptorStd.ToArray());
             _pred = new double[Math.Max(_batch, Math.Max(_train.Length, _hold.Length))];
         }
         int block = Math.Max(512, maxAtoms);
@@ -422,30 +422,35 @@ internal sealed class LmSession : IDisposable
             }
         }
 
-        var model = _model.Clone();
-        Array.Copy(best, model.Network.Weights, _p);
-        model.EnergyScale = _scale;
-        model.EnergyShift = _anchor ? _model.IsolatedAtomEnergy - Nn0(model.Network) / _scale : _centre;
-        model.Provenance["trainer"] = "AlHpc Levenberg-Marquardt";
-        model.Provenance[ModelFile.Keys.TrainingSetHash] = _set.ContentHash();
-        model.Provenance[ModelFile.Keys.Created] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        model.Provenance[ModelFile.Keys.ProgramVersion] = ModelFile.ProgramVersion;
-        model.Provenance["structures_train"] = _train.Length.ToString(CultureInfo.InvariantCulture);
-        model.Provenance["structures_holdout"] = _hold.Length.ToString(CultureInfo.InvariantCulture);
-        model.Provenance["epochs_run"] = (curve.Count - 1).ToString(CultureInfo.InvariantCulture);
-        model.Provenance["best_epoch"] = bestEpoch.ToString(CultureInfo.InvariantCulture);
-        model.Provenance["train_mae_meV_per_molecule"] = LmTrainer.F(bestRec.TrainMae);
-        model.Provenance["holdout_mae_meV_per_molecule"] = LmTrainer.F(bestRec.HoldoutMae);
-        model.Provenance["batch_size"] = _batch.ToString(CultureInfo.InvariantCulture);
-        model.Provenance["initial_mu"] = LmTrainer.F(_opt.Mu);
-        model.Provenance["seed"] = _opt.Seed.ToString(CultureInfo.InvariantCulture);
-        model.Provenance["warm_start"] = _warm ? "yes" : "no";
-        model.Provenance["forces_weight"] = LmTrainer.F(_forcesWeight);
+        var trained = _model.WithWeights(best);
+        var provenance = new Dictionary<string, string>(_model.Provenance)
+        {
+            ["trainer"] = "AlHpc Levenberg-Marquardt",
+            [ModelFile.Keys.TrainingSetHash] = _set.ContentHash(),
+            [ModelFile.Keys.Created] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+            [ModelFile.Keys.ProgramVersion] = ModelFile.ProgramVersion,
+            ["structures_train"] = _train.Length.ToString(CultureInfo.InvariantCulture),
+            ["structures_holdout"] = _hold.Length.ToString(CultureInfo.InvariantCulture),
+            ["epochs_run"] = (curve.Count - 1).ToString(CultureInfo.InvariantCulture),
+            ["best_epoch"] = bestEpoch.ToString(CultureInfo.InvariantCulture),
+            ["train_mae_meV_per_molecule"] = LmTrainer.F(bestRec.TrainMae),
+            ["holdout_mae_meV_per_molecule"] = LmTrainer.F(bestRec.HoldoutMae),
+            ["batch_size"] = _batch.ToString(CultureInfo.InvariantCulture),
+            ["initial_mu"] = LmTrainer.F(_opt.Mu),
+            ["seed"] = _opt.Seed.ToString(CultureInfo.InvariantCulture),
+            ["warm_start"] = _warm ? "yes" : "no",
+            ["forces_weight"] = LmTrainer.F(_forcesWeight),
+        };
         if (_withForces)
         {
-            model.Provenance["train_force_mae_meV_per_A"] = LmTrainer.F(bestRec.TrainForceMae);
-            model.Provenance["holdout_force_mae_meV_per_A"] = LmTrainer.F(bestRec.HoldoutForceMae);
+            provenance["train_force_mae_meV_per_A"] = LmTrainer.F(bestRec.TrainForceMae);
+            provenance["holdout_force_mae_meV_per_A"] = LmTrainer.F(bestRec.HoldoutForceMae);
         }
+        var model = (trained with
+        {
+            EnergyScale = _scale,
+            EnergyShift = _anchor ? _model.IsolatedAtomEnergy - Nn0(trained.Network) / _scale : _centre,
+        }).WithProvenance(provenance);
         return new TrainingResult(model, bestEpoch, bestRec, curve, _train, _hold, _batch, stoppedEarly, clock.Elapsed.TotalSeconds);
     }
 

@@ -154,7 +154,7 @@ public abstract class BackendContractTests
         int p = net.WeightCount;
         int[] rows = [7, 0, 3, 9, 3];
         using var jb = Backend.CreateJacobianBuilder(setup, net);
-        jb.SetData(raw, batch.Offsets, setup.Count, model.DescriptorMean, model.DescriptorStd);
+        jb.SetData(raw, batch.Offsets, setup.Count, model.DescriptorMean.ToArray(), model.DescriptorStd.ToArray());
         var pred = new double[rows.Length];
         var jac = new double[rows.Length * p];
         jb.Compute(net, rows, anchor, pred, jac);

@@ -237,8 +237,8 @@ public class WrongNumbersTests
         b.Energies[0] = double.NegativeInfinity;
         Assert.Throws<NonFiniteOutputException>(() => { TestSetFile.Write(Path.Combine(dir, "s.h5"), b); });
         // n2p2 export of a model with a NaN weight: not one of the three files
-        var m = TestModels.Random(3, Activation.Tanh);
-        m.Network.Weights[^1] = double.NaN;
+        var m0 = TestModels.Random(3, Activation.Tanh);
+        var m = TestModels.WithWeight(m0, m0.Network.WeightCount - 1, double.NaN);
         Assert.Throws<NonFiniteOutputException>(() => N2p2Export.Export(m, Path.Combine(dir, "n2p2")));
         // metrics: NaN (not applicable) is an empty field, an infinity is refused
         var metrics = EvaluationMetrics.Compute(TestSetTestData.RandomBatch([2, 3], 1, withForces: false), new[] { double.PositiveInfinity, -2.0 }, null);

@@ -139,9 +139,9 @@ public class DeviceCliTrainTests(OpenClFixture fx) : IClassFixture<OpenClFixture
         Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code([.. common, "--device", "opencl", "-o", mOcl]));
         var a = AlHpc.Network.ModelFile.Load(mCpu);
         var b = AlHpc.Network.ModelFile.Load(mOcl);
-        Assert.Equal(a.Network.Weights.Length, b.Network.Weights.Length);
-        for (int i = 0; i < a.Network.Weights.Length; i++)
-            Assert.Equal(a.Network.Weights[i], b.Network.Weights[i], 1e-7 * Math.Max(1, Math.Abs(a.Network.Weights[i])));
+        Assert.Equal(a.Network.WeightValues.Length, b.Network.WeightValues.Length);
+        for (int i = 0; i < a.Network.WeightValues.Length; i++)
+            Assert.Equal(a.Network.WeightValues[i], b.Network.WeightValues[i], 1e-7 * Math.Max(1, Math.Abs(a.Network.WeightValues[i])));
         Assert.Equal(a.EnergyShift, b.EnergyShift, 1e-9);
 
         string eCpu = Path.Combine(dir, "e-cpu.xyz"), eOcl = Path.Combine(dir, "e-ocl.xyz");

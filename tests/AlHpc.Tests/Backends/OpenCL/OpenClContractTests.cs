@@ -66,8 +66,8 @@ public sealed class OpenClContractTests(OpenClFixture fx, ITestOutputHelper outp
         double[] p1 = new double[rows.Length], p2 = new double[rows.Length], j1 = new double[rows.Length * p], j2 = new double[rows.Length * p];
         using var cpu = _cpu.CreateJacobianBuilder(setup, model.Network);
         using var ocl = (AlHpc.OpenCL.Workloads.OpenClJacobian)_backend.CreateJacobianBuilder(setup, model.Network);
-        cpu.SetData(raw, batch.Offsets, setup.Count, model.DescriptorMean, model.DescriptorStd);
-        ocl.SetData(raw, batch.Offsets, setup.Count, model.DescriptorMean, model.DescriptorStd);
+        cpu.SetData(raw, batch.Offsets, setup.Count, model.DescriptorMean.ToArray(), model.DescriptorStd.ToArray());
+        ocl.SetData(raw, batch.Offsets, setup.Count, model.DescriptorMean.ToArray(), model.DescriptorStd.ToArray());
         cpu.Compute(model.Network, rows, true, p1, j1);
         ocl.Compute(model.Network, rows, true, p2, j2);
         double pe = MaxRel(p2, p1, 1.0), je = MaxRel(j2, j1, 1.0);
@@ -130,8 +130,8 @@ public sealed class OpenClTrainerTests(OpenClFixture fx) : IClassFixture<OpenClF
             Assert.Equal(cpu.Curve[e].TrainMae, ocl.Curve[e].TrainMae, 1e-6 * Math.Max(1, cpu.Curve[e].TrainMae));
             Assert.Equal(cpu.Curve[e].Accepted, ocl.Curve[e].Accepted);
         }
-        var w1 = cpu.Model.Network.Weights;
-        var w2 = ocl.Model.Network.Weights;
+        var w1 = cpu.Model.Network.WeightValues.ToArray();
+        var w2 = ocl.Model.Network.WeightValues.ToArray();
         for (int i = 0; i < w1.Length; i++) Assert.Equal(w1[i], w2[i], 1e-7 * Math.Max(1, Math.Abs(w1[i])));
     }
 }

@@ -14,21 +14,27 @@ public class ModelFileTests
         var m = TestModels.Random(42);
         var rng = new Random(9);
         // awkward doubles: subnormal, tiny, huge, negative zero, many digits
-        m.Network.Weights[0] = 4.9406564584124654E-324;
-        m.Network.Weights[1] = -0.0;
-        m.Network.Weights[2] = 1.0 / 3.0;
-        m.Network.Weights[3] = 99999999.999999985; // the largest magnitude a model may hold is 1e8 (ModelFile.MaxMagnitude)
-        for (int k = 4; k < m.Network.WeightCount; k++) m.Network.Weights[k] = (rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-8, 8));
-        m.EnergyScale = 2.0 / 0.0371234567891;
-        m.EnergyShift = -0.2961234567890123;
-        m.IsolatedAtomEnergy = -1e-17;
-        m.AnchorIsolatedAtom = false;
-        m.DescriptorMin = m.DescriptorMean.Select(x => x - 1.0 / 7).ToArray();
-        m.DescriptorMax = m.DescriptorMean.Select(x => x + 1.0 / 7).ToArray();
-        m.Provenance[ModelFile.Keys.TrainingSetHash] = "abc123";
-        m.Provenance[ModelFile.Keys.Created] = "2026-11-24T02:00:00Z";
-        m.Provenance["note"] = "quote \" and newline \n kept";
-        return m;
+        var w = m.Network.WeightValues.ToArray();
+        w[0] = 4.9406564584124654E-324;
+        w[1] = -0.0;
+        w[2] = 1.0 / 3.0;
+        w[3] = 99999999.999999985; // the largest magnitude a model may hold is 1e8 (ModelFile.MaxMagnitude)
+        for (int k = 4; k < w.Length; k++) w[k] = (rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-8, 8));
+        return m.WithWeights(w) with
+        {
+            EnergyScale = 2.0 / 0.0371234567891,
+            EnergyShift = -0.2961234567890123,
+            IsolatedAtomEnergy = -1e-17,
+            AnchorIsolatedAtom = false,
+            DescriptorMin = [.. m.DescriptorMean.Select(x => x - 1.0 / 7)],
+            DescriptorMax = [.. m.DescriptorMean.Select(x => x + 1.0 / 7)],
+            Provenance = new Dictionary<string, string>
+            {
+                [ModelFile.Keys.TrainingSetHash] = "abc123",
+                [ModelFile.Keys.Created] = "2026-11-24T02:00:00Z",
+                ["note"] = "quote \" and newline \n kept",
+            },
+        };
     }
 
     [Fact]
@@ -42,11 +48,11 @@ public class ModelFileTests
         Assert.Equal(m.Network.LayerSizes, b.Network.LayerSizes);
         Assert.Equal(m.Network.Activations, b.Network.Activations);
         for (int k = 0; k < m.Network.WeightCount; k++)
-            Assert.Equal(BitConverter.DoubleToInt64Bits(m.Network.Weights[k]), BitConverter.DoubleToInt64Bits(b.Network.Weights[k]));
+            Assert.Equal(BitConverter.DoubleToInt64Bits(m.Network.WeightValues[k]), BitConverter.DoubleToInt64Bits(b.Network.WeightValues[k]));
         Assert.Equal(Bits(m.DescriptorMean), Bits(b.DescriptorMean));
         Assert.Equal(Bits(m.DescriptorStd), Bits(b.DescriptorStd));
-        Assert.Equal(Bits(m.DescriptorMin!), Bits(b.DescriptorMin!));
-        Assert.Equal(Bits(m.DescriptorMax!), Bits(b.DescriptorMax!));
+        Assert.Equal(Bits(m.DescriptorMin!.Value), Bits(b.DescriptorMin!.Value));
+        Assert.Equal(Bits(m.DescriptorMax!.Value), Bits(b.DescriptorMax!.Value));
         Assert.Equal(BitConverter.DoubleToInt64Bits(m.EnergyScale), BitConverter.DoubleToInt64Bits(b.EnergyScale));
         Assert.Equal(BitConverter.DoubleToInt64Bits(m.EnergyShift), BitConverter.DoubleToInt64Bits(b.EnergyShift));
         Assert.Equal(BitConverter.DoubleToInt64Bits(m.IsolatedAtomEnergy), BitConverter.DoubleToInt64Bits(b.IsolatedAtomEnergy));
@@ -65,14 +71,13 @@ public class ModelFileTests
     public void NonFiniteValuesAreNeitherWrittenNorRead()
     {
         // Issue 17: a model never holds NaN or Infinity (it made NaN energies and NaN n2p2 exports).
-        var m = TestModels.Random(1);
-        m.Network.Weights[5] = double.NaN;
+        var m = TestModels.WithWeight(TestModels.Random(1), 5, double.NaN);
         Assert.Throws<NonFiniteOutputException>(() => ModelFile.Write(new MemoryStream(), m));
         var dir = TestPaths.NewTempDir();
         var path = Path.Combine(dir, "m.json");
         Assert.Throws<NonFiniteOutputException>(() => ModelFile.Save(path, m));
         Assert.Empty(Directory.GetFiles(dir)); // nothing written, no temporary left
-        m.Network.Weights[5] = 0.5;
+        m = TestModels.WithWeight(m, 5, 0.5);
         var ms = new MemoryStream();
         ModelFile.Write(ms, m);
         var text = Encoding.UTF8.GetString(ms.ToArray());
@@ -143,9 +148,9 @@ public class ModelFileTests
             .Select(l => double.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.Equal(m.Network.WeightCount, w.Length);
         // n2p2 order, first layer: w[j * 10 + k] = W1[k, j]; then 10 biases
-        Assert.Equal(m.Network.Weights[3 * 27 + 5], w[5 * 10 + 3]);
-        Assert.Equal(m.Network.Weights[2 * 27 + 26], w[26 * 10 + 2]);
-        Assert.Equal(w.Select(BitConverter.DoubleToInt64Bits).OrderBy(x => x), m.Network.Weights.Select(BitConverter.DoubleToInt64Bits).OrderBy(x => x));
+        Assert.Equal(m.Network.WeightValues[3 * 27 + 5], w[5 * 10 + 3]);
+        Assert.Equal(m.Network.WeightValues[2 * 27 + 26], w[26 * 10 + 2]);
+        Assert.Equal(w.Select(BitConverter.DoubleToInt64Bits).OrderBy(x => x), m.Network.WeightValues.ToArray().Select(BitConverter.DoubleToInt64Bits).OrderBy(x => x));
     }
 
     [Fact]
@@ -158,5 +163,5 @@ public class ModelFileTests
         Assert.DoesNotContain("--", e.Message);
     }
 
-    private static long[] Bits(double[] a) => a.Select(BitConverter.DoubleToInt64Bits).ToArray();
+    private static long[] Bits(IEnumerable<double> a) => a.Select(BitConverter.DoubleToInt64Bits).ToArray();
 }

@@ -26,7 +26,7 @@ public class ModelRescalingTests
         Assert.Equal(std, rescaled.DescriptorStd);
         Assert.Equal(2.7, rescaled.EnergyScale);
         Assert.Equal(-0.05, rescaled.EnergyShift);
-        Assert.NotEqual(model.Network.Weights, rescaled.Network.Weights);
+        Assert.NotEqual(model.Network.WeightValues.ToArray(), rescaled.Network.WeightValues.ToArray());
         Assert.Equal(8.5, model.EnergyScale); // the original is untouched
 
         var a = new NnPotential(model).CreateEvaluator();

@@ -78,14 +78,13 @@ public class NnPotentialTests
     [Fact]
     public void MonomerGetsIsolatedAtomEnergyWithAnchorShift()
     {
-        var model = TestModels.Random(17);
-        model.IsolatedAtomEnergy = -0.0123;
+        var model = TestModels.Random(17) with { IsolatedAtomEnergy = -0.0123 };
         // anchor rule (NnModel remarks): EnergyShift = IsolatedAtomEnergy - NN(G0_scaled)/EnergyScale
         var g0 = new double[model.Setup.Count];
         model.ScaleDescriptors(g0);
         var o = new double[1];
         model.Network.Forward(g0, 1, o, model.Network.CreateWorkspace(1));
-        model.EnergyShift = model.IsolatedAtomEnergy - o[0] / model.EnergyScale;
+        model = model with { EnergyShift = model.IsolatedAtomEnergy - o[0] / model.EnergyScale };
         var ev = new NnPotential(model).CreateEvaluator();
         double e = ev.Compute([1.5, -2.0, 7.0], default, default);
         Assert.True(Math.Abs(e - model.IsolatedAtomEnergy) < 1e-15, $"monomer {e} vs {model.IsolatedAtomEnergy}");
@@ -187,8 +186,7 @@ public class NnPotentialTests
         Assert.Equal(e, mc.TotalEnergy);
         Assert.Equal(10, mc.Count);
         // non-finite weights: NaN dE, no exception
-        pot.Model.Network.Weights[0] = double.NaN;
-        var mc2 = pot.CreateMcBackend();
+        var mc2 = new NnPotential(TestModels.WithWeight(pot.Model, 0, double.NaN)).CreateMcBackend();
         mc2.Reset(TestClusters.Random(10, 3));
         var pos = mc2.Positions;
         Assert.True(double.IsNaN(mc2.ProposeMove(0, pos[0] + 0.1, pos[1], pos[2])));

@@ -32,4 +32,12 @@ public static class TestModels
         }
         return new NnModel(setup, net, mean, std) { EnergyScale = 8.5, EnergyShift = -0.31, IsolatedAtomEnergy = 0.0 };
     }
+
+    /// <summary>The model with weight k set to v (models are immutable).</summary>
+    public static NnModel WithWeight(NnModel model, int k, double v)
+    {
+        var w = model.Network.WeightValues.ToArray();
+        w[k] = v;
+        return model.WithWeights(w);
+    }
 }

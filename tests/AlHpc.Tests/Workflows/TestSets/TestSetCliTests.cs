@@ -68,7 +68,7 @@ public class TestSetCliTests
         var nn = AlHpc.Tests.Network.TestModels.Random(3);
         double e0 = new Potentials.NnPotential(nn).CreateEvaluator().Compute(new double[3], Span<double>.Empty, Span<double>.Empty);
         Assert.NotEqual(0.0, e0);
-        nn.EnergyShift -= e0;
+        nn = nn with { EnergyShift = nn.EnergyShift - e0 };
         AlHpc.Network.ModelFile.Save(modelPath, nn);
         var outDir = Path.Combine(dir, "eval");
         Assert.Equal(0, AlHpc.Tests.Cli.CliHarness.Code(["evaluate", "--model", modelPath, "--testset", set, "--out", outDir, "--no-figures"]));

@@ -105,7 +105,7 @@ public class LmTrainerTests
             Assert.True(double.IsFinite(r.TrainMae) && double.IsFinite(r.HoldoutMae));
             Assert.InRange(r.Mu, opt.MuMin, opt.MuMax);
         }
-        Assert.All(result.Model.Network.Weights, w => Assert.True(double.IsFinite(w)));
+        Assert.All(result.Model.Network.WeightValues.ToArray(), w => Assert.True(double.IsFinite(w)));
     }
 
     [Fact]
@@ -130,14 +130,14 @@ public class LmTrainerTests
         foreach (var (threads, batch) in new[] { (1, 8), (2, 8), (1, 8) })
         {
             var r = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 8, BatchSize = batch, Seed = 9, Threads = threads, HiddenLayers = [6, 6] });
-            if (first == null) first = r.Model.Network.Weights;
-            else Assert.Equal(first, r.Model.Network.Weights);
+            if (first == null) first = r.Model.Network.WeightValues.ToArray();
+            else Assert.Equal(first, r.Model.Network.WeightValues.ToArray());
         }
         var full1 = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 4, BatchSize = 0, Seed = 9, Threads = 1, Form = LmForm.WeightSpace });
         var full2 = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 4, BatchSize = 0, Seed = 9, Threads = 2, Form = LmForm.WeightSpace });
-        Assert.Equal(full1.Model.Network.Weights, full2.Model.Network.Weights);
+        Assert.Equal(full1.Model.Network.WeightValues.ToArray(), full2.Model.Network.WeightValues.ToArray());
         var other = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 8, BatchSize = 8, Seed = 10, HiddenLayers = [6, 6] });
-        Assert.NotEqual(first, other.Model.Network.Weights);
+        Assert.NotEqual(first, other.Model.Network.WeightValues.ToArray());
     }
 
     [Fact]
@@ -177,16 +177,16 @@ public class LmTrainerTests
         var set = TrainerTestData.Make(30, seed: 41);
         var opt = TrainingSettings.Aenet with { Epochs = 10, BatchSize = 0, Seed = 2 };
         var first = LmTrainer.Train(set, opt);
-        var snapshot = first.Model.Network.Weights.ToArray();
+        var snapshot = first.Model.Network.WeightValues.ToArray();
         var again = LmTrainer.Train(set, opt with { Epochs = 0 }, first.Model);
         // zero epochs: the warm-start model comes back unchanged (epoch 0), scaling kept
-        Assert.Equal(snapshot, again.Model.Network.Weights);
+        Assert.Equal(snapshot, again.Model.Network.WeightValues.ToArray());
         Assert.Equal(first.Model.EnergyScale, again.Model.EnergyScale);
-        Assert.Equal(first.Model.DescriptorMean, again.Model.DescriptorMean);
+        Assert.Equal(first.Model.DescriptorMean.ToArray(), again.Model.DescriptorMean.ToArray());
         Assert.Equal(first.BestHoldoutMae, again.Curve[0].HoldoutMae, 9);
         var more = LmTrainer.Train(set, opt with { Epochs = 10 }, first.Model);
         Assert.True(more.BestHoldoutMae <= first.BestHoldoutMae);
-        Assert.Equal(snapshot, first.Model.Network.Weights); // the given model is not modified
+        Assert.Equal(snapshot, first.Model.Network.WeightValues.ToArray()); // the given model is not modified
     }
 
     [Fact]

@@ -22,20 +22,20 @@ public class SelectionTests
         // a cap above every error changes nothing: same epoch, same weights
         var loose = LmTrainer.Train(set, Options(cap: 1e12));
         Assert.Equal(plain.BestEpoch, loose.BestEpoch);
-        Assert.Equal(plain.Model.Network.Weights, loose.Model.Network.Weights);
+        Assert.Equal(plain.Model.Network.WeightValues.ToArray(), loose.Model.Network.WeightValues.ToArray());
 
         // a cap below every error makes every capped score equal: the plain MAE breaks the ties (never the
         // random start by default), so the choice is again the plain one
         var tight = LmTrainer.Train(set, Options(cap: 1e-9));
         Assert.Equal(plain.BestEpoch, tight.BestEpoch);
-        Assert.Equal(plain.Model.Network.Weights, tight.Model.Network.Weights);
+        Assert.Equal(plain.Model.Network.WeightValues.ToArray(), tight.Model.Network.WeightValues.ToArray());
         Assert.Equal(plain.Curve.Count, tight.Curve.Count); // training itself is unchanged
         Assert.Equal(plain.Curve[^1].TrainMae, tight.Curve[^1].TrainMae);
 
         // 0 is the plain MAE (as in learn's configuration and train --selection-cap); null is 10 x the 1 meV tolerance
         var zero = LmTrainer.Train(set, Options(cap: 0));
         Assert.Equal(plain.BestEpoch, zero.BestEpoch);
-        Assert.Equal(plain.Model.Network.Weights, zero.Model.Network.Weights);
+        Assert.Equal(plain.Model.Network.WeightValues.ToArray(), zero.Model.Network.WeightValues.ToArray());
         var byDefault = LmTrainer.Train(set, Options() with { SelectionErrorCapMeV = null });
         var ten = LmTrainer.Train(set, Options(cap: 10));
         Assert.Equal(ten.BestEpoch, byDefault.BestEpoch);
@@ -88,10 +88,10 @@ public class WarmStartSelectionTests
         var stay = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 5, BatchSize = 0, Seed = 2 }, start);
         Assert.True(stay.Curve.Skip(1).All(r => r.HoldoutMae >= stay.Curve[0].HoldoutMae), "precondition: no epoch beats the start");
         Assert.Equal(0, stay.BestEpoch);
-        Assert.Equal(start.Network.Weights, stay.Model.Network.Weights);
+        Assert.Equal(start.Network.WeightValues.ToArray(), stay.Model.Network.WeightValues.ToArray());
         var move = LmTrainer.Train(set, TrainingSettings.Aenet with { Epochs = 5, BatchSize = 0, Seed = 2, FirstSelectableEpoch = 1 }, start);
         Assert.InRange(move.BestEpoch, 1, 5);
-        Assert.NotEqual(start.Network.Weights, move.Model.Network.Weights);
+        Assert.NotEqual(start.Network.WeightValues.ToArray(), move.Model.Network.WeightValues.ToArray());
         Assert.Throws<TrainingSettingsException>(() => (TrainingSettings.Aenet with { FirstSelectableEpoch = -1 }).Validate());
     }
 }

@@ -64,15 +64,14 @@ internal static class TrainerTestData
     /// <summary>The anchored model with network weights w (EnergyShift set from the anchor), for reference evaluation.</summary>
     public static NnModel WithWeights(NnModel model, double[] w)
     {
-        var m = model.Clone();
-        Array.Copy(w, m.Network.Weights, w.Length);
+        var m = model.WithWeights(w);
         if (m.AnchorIsolatedAtom)
         {
             var z0 = new double[m.Setup.Count];
             m.ScaleDescriptors(z0);
             var o = new double[1];
             m.Network.Forward(z0, 1, o, m.Network.CreateWorkspace(1));
-            m.EnergyShift = m.IsolatedAtomEnergy - o[0] / m.EnergyScale;
+            m = m with { EnergyShift = m.IsolatedAtomEnergy - o[0] / m.EnergyScale };
         }
         return m;
     }
