@@ -93,7 +93,7 @@ public static class TrainCommand
             }
             else descriptorSetup = start?.Setup ?? DefaultSetups.Water26;
 
-            var clusters = PotentialLoader.LoadStructures(dataPath, "--data");
+            var clusters = PotentialLoader.LoadStructures(dataPath, "--data", [descriptorSetup.Element]);
             if (clusters.Count == 0) throw new InputFormatException(dataPath, 0, "no structures to train on");
             for (int i = 0; i < clusters.Count; i++)
             {
