@@ -20,21 +20,21 @@ public static class SpeciesTable
         return -1;
     }
 
-    /// <summary>The table for messages: "index 0 (O)" or "indices 0..1 (O, H)".</summary>
+    /// <summary>The table for messages: "'O' (index 0)" or "'O' (index 0), 'H' (index 1)".</summary>
     public static string Describe(IReadOnlyList<string> table) =>
-        table.Count == 1 ? $"index 0 ({table[0]})" : $"indices 0..{table.Count - 1} ({string.Join(", ", table)})";
+        string.Join(", ", table.Select((e, i) => $"'{e}' (index {i})"));
 
-    /// <summary>"element 'H' is not a species of the potential (it accepts index 0 (O))": the message of a foreign element.</summary>
+    /// <summary>"element 'H' is not a species of the potential, which accepts 'O' (index 0)": the message of a foreign element.</summary>
     public static string NotAccepted(string element, IReadOnlyList<string> accepted) =>
-        $"element '{element}' is not a species of the potential (it accepts {Describe(accepted)})";
+        $"element '{element}' is not a species of the potential, which accepts {Describe(accepted)}";
 
     private static string Accepts(int count, IReadOnlyList<string>? names) =>
-        names != null ? $"it accepts {Describe(names)}"
-        : count == 1 ? "it accepts only index 0 (one species)" : $"it accepts indices 0..{count - 1}";
+        names != null ? $"the species are {Describe(names)}"
+        : count == 1 ? "there is one species (index 0)" : $"the species are indices 0..{count - 1}";
 
     /// <summary>
     /// Checks one type index against a table of <paramref name="count"/> species (<paramref name="names"/>, when
-    /// known, for the message): a <see cref="SpeciesException"/> ("species index 2 is not accepted ...") otherwise.
+    /// known, for the message): a <see cref="SpeciesException"/> ("species index 2 is not accepted: there is one species (index 0)") otherwise.
     /// </summary>
     public static void CheckType(int type, int count, IReadOnlyList<string>? names = null)
     {
@@ -44,7 +44,7 @@ public static class SpeciesTable
     /// <summary>
     /// Checks per-atom types against a table of <paramref name="count"/> species: one type per atom
     /// (<see cref="ArgumentException"/> otherwise), every type in 0..count-1 (<see cref="SpeciesException"/> naming the
-    /// first atom that is not: "atom 3 has species index 1; it accepts index 0 (O)").
+    /// first atom that is not: "atom 3 has species index 1; the species are 'O' (index 0)").
     /// </summary>
     public static void CheckTypes(ReadOnlySpan<int> types, int atoms, int count, IReadOnlyList<string>? names = null)
     {

@@ -129,7 +129,7 @@ public abstract class BackendContractTests
         var batch = new ClusterBatch(small.Positions, small.Offsets, elements: ["O", "H"], types: types);
         var e = new double[batch.ClusterCount];
         var f = new double[batch.Positions.Length];
-        const string why = "cluster 2 atom 1: element 'H' is not a species of the potential (it accepts index 0 (O))";
+        const string why = "cluster 2 atom 1: element 'H' is not a species of the potential, which accepts 'O' (index 0)";
         Assert.Equal(why, Assert.Throws<SpeciesException>(() => Backend.Tersoff(TersoffParameters.MlBop, batch, e, f)).Message);
         var model = PlainReference.RandomModel(PlainReference.Water26(), small, 3);
         Assert.Equal(why, Assert.Throws<SpeciesException>(() => Backend.Nn(model, batch, e, f)).Message);

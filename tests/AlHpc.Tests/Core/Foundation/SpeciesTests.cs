@@ -93,10 +93,10 @@ public class SpeciesTests
         var path = Path.Combine(dir, "m.xyz");
         File.WriteAllText(path, "1\n\nO 0 0 0\n2\n\nO 0 0 0\nH 1 0 0\n");
         var ex = Assert.Throws<InputFormatException>(() => StructureFile.Read(path, ["O"]).ToList());
-        Assert.Equal($"{path}:7: frame 1, atom 1: element 'H' is not a species of the potential (it accepts index 0 (O))", ex.Message);
+        Assert.Equal($"{path}:7: frame 1, atom 1: element 'H' is not a species of the potential, which accepts 'O' (index 0)", ex.Message);
 
         var xsf = Assert.Throws<InputFormatException>(() => Xsf.Read(new StringReader("ATOMS\nO 0 0 0\nH 0 0 1\n"), "m.xsf", ["O"]));
-        Assert.Equal("m.xsf:3: atom 1: element 'H' is not a species of the potential (it accepts index 0 (O))", xsf.Message);
+        Assert.Equal("m.xsf:3: atom 1: element 'H' is not a species of the potential, which accepts 'O' (index 0)", xsf.Message);
 
         // with the potential's species, the clusters' types are the potential's type indices
         var c = ExtXyz.Read(new StringReader("2\n\nO 0 0 0\nO 1 0 0\n"), "o.xyz", ["H", "O"]).Single();
@@ -152,19 +152,19 @@ public class SpeciesTests
         var types = new int[25];
         types[3] = 1;
         var ex = Assert.Throws<SpeciesException>(() => ev.Compute(types, x, default, default));
-        Assert.Equal("atom 3 has species index 1; it accepts index 0 (O)", ex.Message);
+        Assert.Equal("atom 3 has species index 1; the species are 'O' (index 0)", ex.Message);
         Assert.Throws<ArgumentException>(() => ev.Compute(new int[24], x, default, default)); // one type per atom
 
         // a structure with a foreign element: mapping it onto the potential names the atom and the element
         var c = new Cluster(x, ["O", "H"], types);
         var map = Assert.Throws<SpeciesException>(() => SpeciesTable.TypesIn(c, pot.Species));
-        Assert.Equal("atom 3: element 'H' is not a species of the potential (it accepts index 0 (O))", map.Message);
+        Assert.Equal("atom 3: element 'H' is not a species of the potential, which accepts 'O' (index 0)", map.Message);
         Assert.Equal(new int[25], SpeciesTable.TypesIn(new Cluster(x, ["O", "H"], new int[25]), pot.Species)); // an unused entry is fine
 
         // batch evaluation, on every compute backend, checks every atom
         var batch = ClusterBatch.FromClusters([Seed, c]);
         var inBatch = Assert.Throws<SpeciesException>(() => new BatchEvaluator(pot, 1).Evaluate(batch, new double[2]));
-        Assert.Equal("cluster 1 atom 3: element 'H' is not a species of the potential (it accepts index 0 (O))", inBatch.Message);
+        Assert.Equal("cluster 1 atom 3: element 'H' is not a species of the potential, which accepts 'O' (index 0)", inBatch.Message);
         foreach (IComputeBackend backend in new IComputeBackend[] { new ReferenceComputeBackend(), new CpuComputeBackend() })
         {
             using var batchEv = backend.CreateEvaluator(pot, 1);
@@ -183,7 +183,7 @@ public class SpeciesTests
         Assert.Equal(1, mc.SpeciesCount);
         var (px, py, pz) = Outside(x);
         var ex = Assert.Throws<SpeciesException>(() => mc.ProposeInsert(1, px, py, pz));
-        Assert.Equal("species index 1 is not accepted: it accepts only index 0 (one species)", ex.Message);
+        Assert.Equal("species index 1 is not accepted: there is one species (index 0)", ex.Message);
         Assert.Throws<SpeciesException>(() => mc.ProposeInsert(-1, px, py, pz));
 
         // nothing is pending after a refused insertion; type 0 is the untyped insertion
