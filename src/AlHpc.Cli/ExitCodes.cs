@@ -10,7 +10,7 @@ public static class ExitCodes
 
     /// <summary>
     /// Runs a command body and maps failures to exit codes: bad input (file/line/cause, missing file,
-    /// bad argument) prints "alhpc: ..." and gives 2; anything else prints the error and gives 1.
+    /// bad argument, a species the potential does not accept) prints "alhpc: ..." and gives 2; anything else prints the error and gives 1.
     /// </summary>
     public static int Guard(Func<int> body)
     {
@@ -20,6 +20,7 @@ public static class ExitCodes
         }
         catch (InputFormatException e) { Console.Error.WriteLine($"alhpc: {OptionNames.Clean(e.Message)}"); return BadInput; }
         catch (UsageException e) { Console.Error.WriteLine($"alhpc: {e.Message}"); return BadInput; }
+        catch (AlHpc.Structures.SpeciesException e) { Console.Error.WriteLine($"alhpc: {e.Message}"); return BadInput; } // an element the model or format does not take
         catch (FileNotFoundException e) { Console.Error.WriteLine($"alhpc: file not found: {e.FileName ?? e.Message}"); return BadInput; }
         catch (DirectoryNotFoundException e) { Console.Error.WriteLine($"alhpc: {e.Message}"); return BadInput; }
         catch (OperationCanceledException) { Console.Error.WriteLine("alhpc: cancelled"); return Failure; }

@@ -1,5 +1,4 @@
 using AlHpc.IO;
-using AlHpc.Potentials;
 
 namespace AlHpc.Cli;
 
@@ -21,12 +20,4 @@ public static class OutputPaths
         if (StructureFile.FormatOf(output) == StructureFile.Format.Xsf && structures != 1)
             throw new UsageException($"-o {output}: an XSF file holds one structure, the input has {structures}; write them to .xyz");
     }
-
-    /// <summary>The element the potential is made for (structures of another element are refused), or null.</summary>
-    public static string? ElementOf(IPotential p) => p switch
-    {
-        TersoffPotential t => t.Parameters.Element,
-        NnPotential n => n.Model.Setup.Element,
-        _ => null,
-    };
 }

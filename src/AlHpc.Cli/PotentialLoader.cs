@@ -19,11 +19,15 @@ public static class PotentialLoader
         return AlHpc.Network.ModelFile.Load(path);
     }
 
-    /// <summary>Structures from a file, checked to be a structure file first.</summary>
-    public static List<AlHpc.Structures.Cluster> LoadStructures(string path, string? option = null, string? element = null)
+    /// <summary>
+    /// Structures from a file, checked to be a structure file first. <paramref name="species"/>: the species of the
+    /// potential they are for (<see cref="IPotential.Species"/>): an atom of another element is bad input naming the
+    /// file, line, frame, atom and element, and the clusters' types are the potential's; null: any element.
+    /// </summary>
+    public static List<AlHpc.Structures.Cluster> LoadStructures(string path, string? option = null, IReadOnlyList<string>? species = null)
     {
         InputKinds.Require(path, InputKinds.Expect.Structures, option);
-        return AlHpc.IO.StructureFile.Read(path, element).ToList();
+        return AlHpc.IO.StructureFile.Read(path, species).ToList();
     }
 
     public static IPotential Load(string? potentialFile, string? modelFile = null)

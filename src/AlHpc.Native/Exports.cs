@@ -58,7 +58,7 @@ internal static unsafe class Exports
         {
             NotNull(result, "result");
             *result = 0;
-            *result = Handles.Add(new PotentialObject(TersoffPotential.MlBop, TersoffPotential.MlBop.Parameters.Element));
+            *result = Handles.Add(new PotentialObject(TersoffPotential.MlBop));
             return Status.Ok;
         }
         catch (Exception e) { return LastError.From(e); }
@@ -72,7 +72,7 @@ internal static unsafe class Exports
             NotNull(result, "result");
             *result = 0;
             var t = TersoffPotential.Load(PathArg(path));
-            *result = Handles.Add(new PotentialObject(t, t.Parameters.Element));
+            *result = Handles.Add(new PotentialObject(t));
             return Status.Ok;
         }
         catch (Exception e) { return LastError.From(e); }
@@ -86,7 +86,7 @@ internal static unsafe class Exports
             NotNull(result, "result");
             *result = 0;
             var model = ModelFile.Load(PathArg(path));
-            *result = Handles.Add(new PotentialObject(new NnPotential(model), model.Setup.Element));
+            *result = Handles.Add(new PotentialObject(new NnPotential(model)));
             return Status.Ok;
         }
         catch (Exception e) { return LastError.From(e); }
@@ -122,9 +122,9 @@ internal static unsafe class Exports
     {
         try
         {
-            Handles.Get<PotentialObject>(potential, "potential");
+            var p = Handles.Get<PotentialObject>(potential, "potential");
             NotNull(count, "count");
-            *count = 1;
+            *count = p.Species.Count;
             return Status.Ok;
         }
         catch (Exception e) { return LastError.From(e); }
@@ -136,8 +136,8 @@ internal static unsafe class Exports
         try
         {
             var p = Handles.Get<PotentialObject>(potential, "potential");
-            if (index != 0) throw new ApiException(Status.Species, $"species index {index} does not exist (this potential has one species, index 0 = {p.Species})");
-            CopyString(p.Species, buffer, capacity);
+            SpeciesTable.CheckType(index, p.Species.Count, p.Species);
+            CopyString(p.Species[index], buffer, capacity);
             return Status.Ok;
         }
         catch (Exception e) { return LastError.From(e); }
@@ -196,14 +196,14 @@ internal static unsafe class Exports
                 NotNull(types, "types");
                 NotNull(positions, "positions");
             }
-            CheckTypes(types, n, ev.Owner);
+            var t = CheckTypes(types, n, ev.Owner);
             var pos = new ReadOnlySpan<double>(positions, 3 * n);
             CheckFinite(pos, "positions");
             var f = forces == null ? Span<double>.Empty : new Span<double>(forces, 3 * n);
             var ae = atomEnergies == null ? Span<double>.Empty : new Span<double>(atomEnergies, n);
             double e;
             ev.Enter("evaluator");
-            try { e = n == 0 ? 0.0 : ev.Evaluator.Compute(pos, f, ae); }
+            try { e = n == 0 ? 0.0 : ev.Evaluator.Compute(t, pos, f, ae); }
             finally { ev.Exit(); }
             if (n == 0) { f.Clear(); ae.Clear(); }
             if (!double.IsFinite(e) || !AllFinite(f) || !AllFinite(ae))
@@ -237,10 +237,11 @@ internal static unsafe class Exports
                 NotNull(types, "types");
                 NotNull(positions, "positions");
             }
-            CheckTypes(types, atoms, p);
+            var t = CheckTypes(types, atoms, p);
             var pos = new ReadOnlySpan<double>(positions, 3 * atoms);
             CheckFinite(pos, "positions");
-            var batch = new ClusterBatch(pos.ToArray(), new ReadOnlySpan<int>(offsets, clusters + 1).ToArray());
+            var batch = new ClusterBatch(pos.ToArray(), new ReadOnlySpan<int>(offsets, clusters + 1).ToArray(),
+                elements: [.. p.Species], types: t.ToArray());
             var e = new double[clusters];
             var f = forces == null ? null : new double[3 * atoms];
             p.Batch(threads).Evaluate(batch, e, f);
@@ -293,7 +294,7 @@ internal static unsafe class Exports
                 NotNull(types, "types");
                 NotNull(positions, "positions");
             }
-            CheckTypes(types, n, m.Owner);
+            var t = CheckTypes(types, n, m.Owner);
             var pos = new ReadOnlySpan<double>(positions, 3 * n);
             CheckFinite(pos, "positions");
             double e;
@@ -302,7 +303,7 @@ internal static unsafe class Exports
             {
                 m.Pending = false;
                 m.Loaded = false;
-                e = m.Backend.Reset(pos);
+                e = m.Backend.Reset(t, pos);
                 if (!double.IsFinite(e)) throw new ApiException(Status.NonFinite, "the energy is not finite (two atoms at the same position?)");
                 m.Loaded = true;
             }
@@ -345,9 +346,9 @@ internal static unsafe class Exports
             try
             {
                 BeginProposal(m);
-                if (type != 0) throw new ApiException(Status.Species, $"species index {type} is not accepted by this potential (one species, index 0 = {m.Owner.Species})");
+                SpeciesTable.CheckType(type, m.Owner.Species.Count, m.Owner.Species);
                 CheckPoint(x, y, z);
-                *dE = Finish(m, m.Backend.ProposeInsert(x, y, z));
+                *dE = Finish(m, m.Backend.ProposeInsert(type, x, y, z));
             }
             finally { m.Exit(); }
             return Status.Ok;
@@ -486,11 +487,12 @@ internal static unsafe class Exports
         buffer[len] = 0;
     }
 
-    private static void CheckTypes(int* types, int n, PotentialObject p)
+    /// <summary>The caller's types, checked against the potential's species (the one check: <see cref="SpeciesTable"/>).</summary>
+    private static ReadOnlySpan<int> CheckTypes(int* types, int n, PotentialObject p)
     {
-        for (int i = 0; i < n; i++)
-            if (types[i] != 0)
-                throw new ApiException(Status.Species, $"atom {i} has species index {types[i]}; this potential accepts only index 0 ({p.Species})");
+        var t = new ReadOnlySpan<int>(types, n);
+        SpeciesTable.CheckTypes(t, n, p.Species);
+        return t;
     }
 
     private static void CheckFinite(ReadOnlySpan<double> positions, string name)

@@ -18,12 +18,12 @@ internal abstract class Exclusive
 }
 
 /// <summary>A loaded potential (shareable between threads).</summary>
-internal sealed class PotentialObject(IPotential potential, string species)
+internal sealed class PotentialObject(IPotential potential)
 {
     public IPotential Potential { get; } = potential;
 
-    /// <summary>The element symbol of the one species the potential accepts (type index 0).</summary>
-    public string Species { get; } = species;
+    /// <summary>The species the potential accepts (element symbols; index = the C API's type index).</summary>
+    public IReadOnlyList<string> Species => Potential.Species;
 
     private readonly ConcurrentDictionary<int, BatchEvaluator> _batch = new();
 

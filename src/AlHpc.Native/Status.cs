@@ -76,6 +76,7 @@ internal static unsafe class LastError
     public static int From(Exception e) => e switch
     {
         ApiException a => Set(a.Status, a.Message),
+        AlHpc.Structures.SpeciesException s => Set(Status.Species, s.Message),
         FileNotFoundException f => Set(Status.Io, f.Message),
         DirectoryNotFoundException d => Set(Status.Io, d.Message),
         UnauthorizedAccessException u => Set(Status.Io, u.Message),

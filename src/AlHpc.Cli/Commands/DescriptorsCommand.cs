@@ -23,10 +23,7 @@ public static class DescriptorsCommand
             string path = pr.GetValue(file)!;
             OutputPaths.NotAnInput(pr.GetValue(output)!, path, pr.GetValue(setup));
             var s = pr.GetValue(setup) is { } sp ? AenetSetupFile.Read(sp) : DefaultSetups.Water26;
-            var clusters = PotentialLoader.LoadStructures(path);
-            for (int c = 0; c < clusters.Count; c++)
-                if (!string.Equals(clusters[c].Species, s.Element, StringComparison.OrdinalIgnoreCase))
-                    throw new InputFormatException(path, 0, $"structure {c} has element '{clusters[c].Species}' but the setup is for '{s.Element}'");
+            var clusters = PotentialLoader.LoadStructures(path, species: [s.Element]); // the setup's one element
             var batch = ClusterBatch.FromClusters(clusters);
             var values = new BatchDescriptors(s).ComputeValues(batch);
             int nf = s.Count;

@@ -34,7 +34,7 @@ public static class EnergyCommand
             var pot = PotentialLoader.Load(pr.GetValue(potential), model is null ? null : pr.GetValue(model));
             bool withForces = pr.GetValue(forces);
 
-            var clusters = PotentialLoader.LoadStructures(inPath, element: OutputPaths.ElementOf(pot));
+            var clusters = PotentialLoader.LoadStructures(inPath, species: pot.Species);
             OutputPaths.FitsFormat(outPath, clusters.Count);
             var batch = ClusterBatch.FromClusters(clusters);
             var clock = Stopwatch.StartNew();

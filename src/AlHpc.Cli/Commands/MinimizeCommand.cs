@@ -35,7 +35,7 @@ public static class MinimizeCommand
             StructureFile.FormatOf(outPath);
             OutputPaths.NotAnInput(outPath, inPath, pr.GetValue(potential), model is null ? null : pr.GetValue(model));
             var pot = PotentialLoader.Load(pr.GetValue(potential), model is null ? null : pr.GetValue(model));
-            var clusters = PotentialLoader.LoadStructures(inPath, element: OutputPaths.ElementOf(pot));
+            var clusters = PotentialLoader.LoadStructures(inPath, species: pot.Species);
             OutputPaths.FitsFormat(outPath, clusters.Count);
             var results = new MinimizationResult[clusters.Count];
             using (var progress = new ConsoleProgress("minimize", clusters.Count, "structures"))

@@ -62,7 +62,7 @@ public static class SampleCommand
             double[] positions;
             if (startFile != null)
             {
-                var first = PotentialLoader.LoadStructures(startFile, "--start").FirstOrDefault()
+                var first = PotentialLoader.LoadStructures(startFile, "--start", pot.Species).FirstOrDefault()
                     ?? throw new InputFormatException(startFile, 0, "no structure in the file");
                 positions = first.Positions;
             }

@@ -98,7 +98,7 @@ public static class TrainCommand
             try { descriptorSetup = settings.ResolveSetup(start); }
             catch (TrainingSettingsException e) { throw OptionNames.Translate(e, flags); }
 
-            var clusters = PotentialLoader.LoadStructures(dataPath, data.Name);
+            var clusters = PotentialLoader.LoadStructures(dataPath, data.Name, [descriptorSetup.Element]);
             if (clusters.Count == 0) throw new InputFormatException(dataPath, 0, "no structures to train on");
             for (int i = 0; i < clusters.Count; i++)
             {

@@ -20,9 +20,9 @@ public sealed class ReferenceComputeBackend : IComputeBackend
     public string Description => "reference formulas (plain C#, finite-difference forces)";
 
     public IBatchEnergyEvaluator CreateTersoff(TersoffPotential potential) =>
-        new Evaluator(Description, x => TersoffReference.Energy(potential.Parameters, x));
+        new Evaluator(Description, potential.Species, x => TersoffReference.Energy(potential.Parameters, x));
 
-    public IBatchEnergyEvaluator CreateNetwork(NnPotential potential) => new Evaluator(Description, x => NetworkEnergy(potential.Model, x));
+    public IBatchEnergyEvaluator CreateNetwork(NnPotential potential) => new Evaluator(Description, potential.Species, x => NetworkEnergy(potential.Model, x));
 
     /// <summary>E = sum_i E_i of the model from plain descriptors and per-atom network passes (eV).</summary>
     public static double NetworkEnergy(NnModel model, ReadOnlySpan<double> positions)
@@ -68,12 +68,13 @@ public sealed class ReferenceComputeBackend : IComputeBackend
     public void Dispose() { }
 
     /// <summary>Energies by a plain function, forces by central differences of it.</summary>
-    private sealed class Evaluator(string description, Func<double[], double> energy) : IBatchEnergyEvaluator
+    private sealed class Evaluator(string description, IReadOnlyList<string> species, Func<double[], double> energy) : IBatchEnergyEvaluator
     {
         public string DeviceDescription => description;
 
         public void Evaluate(ClusterBatch batch, double[] energies, double[]? forces, Action<long, long>? progress = null)
         {
+            SpeciesTable.TypesIn(batch, species); // single-species formulas: every atom must be the potential's element
             for (int c = 0; c < batch.ClusterCount; c++)
             {
                 var x = batch.PositionsOf(c).ToArray();

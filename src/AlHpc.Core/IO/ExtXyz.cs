@@ -5,7 +5,7 @@ using AlHpc.Structures;
 namespace AlHpc.IO;
 
 /// <summary>
-/// Extended XYZ as ASE reads and writes it, for non-periodic single-element clusters.
+/// Extended XYZ as ASE reads and writes it, for non-periodic clusters (one element symbol per atom).
 /// Units: positions A, energy eV, forces eV/A.
 /// <para>
 /// A frame is: the atom count; a comment line of key=value pairs (<c>Properties=species:S:1:pos:R:3[:forces:R:3]</c>,
@@ -17,7 +17,8 @@ namespace AlHpc.IO;
 /// <para>
 /// Reading streams one frame at a time. Bad input throws <see cref="InputFormatException"/> with the file,
 /// the 1-based line and what was wrong: wrong atom count, non-numeric or non-finite (NaN/Inf) field, unknown
-/// element, mixed elements (AlHpc supports one element per file), periodic cell, truncated file.
+/// element, an element the caller does not accept (see <see cref="Read(string, IReadOnlyList{string}?)"/>), periodic cell,
+/// truncated file.
 /// Writing uses the shortest round-trip representation of every double, so values survive exactly.
 /// </para>
 /// </summary>
@@ -29,23 +30,26 @@ public static class ExtXyz
     public const int MaxAtoms = 10_000_000;
 
     /// <summary>
-    /// Streams the frames of an extxyz file. <paramref name="species"/>: the element every bead must have
-    /// (null: whatever the first bead is; later beads must match it).
+    /// Streams the frames of an extxyz file. <paramref name="species"/>: the elements accepted (a potential's species,
+    /// index = type): every atom must be one of them (else an <see cref="InputFormatException"/> naming the line,
+    /// frame, atom and element) and they are the species table of every cluster read, so its
+    /// <see cref="Cluster.Types"/> are the potential's type indices. Null: any element; each cluster's table lists
+    /// its elements in order of first appearance.
     /// </summary>
-    public static IEnumerable<Cluster> Read(string path, string? species = null)
+    public static IEnumerable<Cluster> Read(string path, IReadOnlyList<string>? species = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
         return ReadCore(path, species);
     }
 
-    private static IEnumerable<Cluster> ReadCore(string path, string? species)
+    private static IEnumerable<Cluster> ReadCore(string path, IReadOnlyList<string>? species)
     {
         using var reader = new StreamReader(path, new UTF8Encoding(false, throwOnInvalidBytes: true), true, 1 << 16);
         foreach (var c in Read(reader, path, species)) yield return c;
     }
 
     /// <summary>Streams the frames from a reader; <paramref name="fileName"/> names the source in error messages.</summary>
-    public static IEnumerable<Cluster> Read(TextReader reader, string fileName, string? species = null)
+    public static IEnumerable<Cluster> Read(TextReader reader, string fileName, IReadOnlyList<string>? species = null)
     {
         var state = new ReadState(reader, fileName, species);
         int frames = 0;
@@ -61,12 +65,11 @@ public static class ExtXyz
         if (frames == 0) throw new InputFormatException(fileName, 0, "no structures (empty file)");
     }
 
-    private sealed class ReadState(TextReader reader, string file, string? species)
+    private sealed class ReadState(TextReader reader, string file, IReadOnlyList<string>? species)
     {
         private int _line;
         public int Line => _line;
-        private string? _species = species;
-        private int _speciesLine;
+        private int _frame = -1;
         private int _prevFrameLine;
         private int _prevFrameCount;
 
@@ -85,6 +88,7 @@ public static class ExtXyz
             do { countLine = ReadLine(); } while (countLine != null && string.IsNullOrWhiteSpace(countLine));
             if (countLine == null) return null;
             int frameLine = _line;
+            _frame++;
             var ct = countLine.AsSpan().Trim();
             if (!int.TryParse(ct, NumberStyles.None, Inv, out int n) || n > MaxAtoms)
             {
@@ -127,6 +131,8 @@ public static class ExtXyz
 
             int total = columns.Total;
             var pos = new double[3 * n];
+            var types = new int[n];
+            var table = species ?? new List<string>(1);
             double[]? forces = columns.Forces >= 0 ? new double[3 * n] : null;
             List<AtomColumn>? extra = columns.Extra.Count == 0 ? null
                 : columns.Extra.Select(e => new AtomColumn(e.Name, e.Type, e.Width, new string[(long)n * e.Width <= int.MaxValue ? n * e.Width : throw Error(frameLine, "too many per-atom values")])).ToList();
@@ -145,8 +151,7 @@ public static class ExtXyz
                         : "";
                     throw Error(_line, $"{why}expected {total} columns ({columns.Describe}), found {(m >= ranges.Length ? "more" : m.ToString(Inv))}");
                 }
-                var sp = s[ranges[columns.Species]];
-                CheckSpecies(sp);
+                types[a] = TypeOf(s[ranges[columns.Species]], table, a);
                 for (int d = 0; d < 3; d++)
                 {
                     pos[3 * a + d] = ParseNumber(s[ranges[columns.Pos + d]], columns.Pos + d + 1, "pos");
@@ -168,18 +173,20 @@ public static class ExtXyz
                 throw Error(frameLine + 2 + cp.J, CoincidentAtoms.Describe(pos)!);
             _prevFrameLine = frameLine;
             _prevFrameCount = n;
-            var c = new Cluster(pos, _species ?? "O") { Energy = energy, Forces = forces, AtomColumns = extra };
+            var c = new Cluster(pos, table.ToArray(), types) { Energy = energy, Forces = forces, AtomColumns = extra };
             c.Info.AddRange(info);
             return c;
         }
 
-        private void CheckSpecies(ReadOnlySpan<char> sp)
+        /// <summary>The type of an atom's element in the frame's table (the accepted species, or the elements seen so far).</summary>
+        private int TypeOf(ReadOnlySpan<char> sp, IReadOnlyList<string> table, int atom)
         {
-            if (_species != null && sp.SequenceEqual(_species)) return;
+            int t = SpeciesTable.IndexOf(table, sp);
+            if (t >= 0) return t;
             if (!Elements.IsKnown(sp)) throw Error(_line, $"unknown element '{sp}'");
-            if (_species == null) { _species = sp.ToString(); _speciesLine = _line; return; }
-            string where = _speciesLine > 0 ? $"line {_speciesLine} has '{_species}'" : $"'{_species}' was required";
-            throw Error(_line, $"mixed elements: '{sp}' here but {where}; AlHpc supports one element per file");
+            if (species != null) throw Error(_line, $"frame {_frame}, atom {atom}: {SpeciesTable.NotAccepted(sp.ToString(), species)}");
+            ((List<string>)table).Add(sp.ToString());
+            return table.Count - 1;
         }
 
         private double ParseNumber(ReadOnlySpan<char> t, int column, string what)
@@ -296,18 +303,29 @@ public static class ExtXyz
     public static void Write(string path, IEnumerable<Cluster> clusters) =>
         AtomicFile.WriteText(path, w => { foreach (var c in clusters) WriteFrame(w, c); });
 
-    /// <summary>Writes one frame of a cluster.</summary>
+    /// <summary>Writes one frame of a cluster (the element symbol of every atom).</summary>
     public static void WriteFrame(TextWriter w, Cluster c) =>
-        WriteFrame(w, c.Positions, c.Energy, c.Forces, c.Info, c.Species, c.AtomColumns);
+        WriteFrame(w, c.Positions, c.Energy, c.Forces, c.Info, c.Elements, c.Types, c.AtomColumns);
 
     /// <summary>
-    /// Writes one frame: positions (A), optional energy (eV), optional forces (eV/A, empty: none),
-    /// optional extra key=value pairs, element symbol.
+    /// Writes one frame of a single-element structure: positions (A), optional energy (eV), optional forces (eV/A,
+    /// empty: none), optional extra key=value pairs, the element symbol of every atom.
     /// </summary>
     public static void WriteFrame(TextWriter w, ReadOnlySpan<double> positions, double? energy, ReadOnlySpan<double> forces,
-        IReadOnlyList<KeyValuePair<string, string>>? info = null, string species = "O", IReadOnlyList<AtomColumn>? atomColumns = null)
+        IReadOnlyList<KeyValuePair<string, string>>? info = null, string species = "O", IReadOnlyList<AtomColumn>? atomColumns = null) =>
+        WriteFrame(w, positions, energy, forces, info, [species], default, atomColumns);
+
+    /// <summary>
+    /// Writes one frame with per-atom species: <paramref name="elements"/> is the species table (index = type) and
+    /// <paramref name="types"/> the type of every atom (empty: all type 0).
+    /// </summary>
+    public static void WriteFrame(TextWriter w, ReadOnlySpan<double> positions, double? energy, ReadOnlySpan<double> forces,
+        IReadOnlyList<KeyValuePair<string, string>>? info, IReadOnlyList<string> elements, ReadOnlySpan<int> types,
+        IReadOnlyList<AtomColumn>? atomColumns = null)
     {
         if (positions.Length % 3 != 0) throw new ArgumentException("positions length must be a multiple of 3");
+        if (elements.Count == 0) throw new ArgumentException("the species table needs at least one element", nameof(elements));
+        if (!types.IsEmpty) SpeciesTable.CheckTypes(types, positions.Length / 3, elements);
         if (atomColumns != null)
             foreach (var col in atomColumns)
                 if (col.Values.Length != positions.Length / 3 * col.Width) atomColumns = null; // no longer matches the atoms: dropped
@@ -339,7 +357,7 @@ public static class ExtXyz
         w.Write('\n');
         for (int a = 0; a < n; a++)
         {
-            w.Write(species);
+            w.Write(elements[types.IsEmpty ? 0 : types[a]]);
             for (int d = 0; d < 3; d++) { w.Write(' '); WriteDouble(w, positions[3 * a + d], buf); }
             if (hasF)
                 for (int d = 0; d < 3; d++) { w.Write(' '); WriteDouble(w, forces[3 * a + d], buf); }
@@ -388,14 +406,20 @@ public sealed class ExtXyzWriter : IDisposable
     /// <summary>Frames written so far.</summary>
     public long FrameCount { get; private set; }
 
-    public void Write(Cluster c) => Write(c.Positions, c.Energy, c.Forces, c.Info, c.Species);
+    /// <summary>Appends one frame of a cluster (positions, energy, forces, info and the element of every atom).</summary>
+    public void Write(Cluster c) => Write(c.Positions, c.Energy, c.Forces, c.Info, c.Elements, c.Types);
 
-    /// <summary>Appends one frame (positions A, energy eV, forces eV/A or empty, extra key=value pairs).</summary>
+    /// <summary>Appends one frame of a single-element structure (positions A, energy eV, forces eV/A or empty, extra key=value pairs).</summary>
     public void Write(ReadOnlySpan<double> positions, double? energy = null, ReadOnlySpan<double> forces = default,
-        IReadOnlyList<KeyValuePair<string, string>>? info = null, string species = "O")
+        IReadOnlyList<KeyValuePair<string, string>>? info = null, string species = "O") =>
+        Write(positions, energy, forces, info, [species], default);
+
+    /// <summary>Appends one frame with per-atom species (table <paramref name="elements"/>, <paramref name="types"/> per atom; empty: all type 0).</summary>
+    public void Write(ReadOnlySpan<double> positions, double? energy, ReadOnlySpan<double> forces,
+        IReadOnlyList<KeyValuePair<string, string>>? info, IReadOnlyList<string> elements, ReadOnlySpan<int> types)
     {
         var w = _writer ?? throw new ObjectDisposedException(nameof(ExtXyzWriter), "the writer was completed or disposed");
-        ExtXyz.WriteFrame(w, positions, energy, forces, info, species);
+        ExtXyz.WriteFrame(w, positions, energy, forces, info, elements, types);
         FrameCount++;
     }
 

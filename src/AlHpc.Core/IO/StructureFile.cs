@@ -19,8 +19,11 @@ public static class StructureFile
         };
     }
 
-    /// <summary>Streams the clusters of a file (an XSF file yields one).</summary>
-    public static IEnumerable<Cluster> Read(string path, string? species = null) =>
+    /// <summary>
+    /// Streams the clusters of a file (an XSF file yields one). <paramref name="species"/>: the elements accepted
+    /// (a potential's species; see <see cref="ExtXyz.Read(string, IReadOnlyList{string}?)"/>), null: any.
+    /// </summary>
+    public static IEnumerable<Cluster> Read(string path, IReadOnlyList<string>? species = null) =>
         FormatOf(path) switch
         {
             Format.Xsf => [Xsf.Read(path, species)],

@@ -12,7 +12,8 @@ namespace AlHpc.IO;
 /// ATOMS
 /// O  x y z  [fx fy fz]
 /// </code>
-/// Units: A, eV, eV/A. The species column may be a symbol or an atomic number. Fortran exponents
+/// Units: A, eV, eV/A. The species column (one per atom; mixed elements are fine) may be a symbol or an atomic
+/// number; <c>species</c> of the readers works as in <see cref="ExtXyz.Read(string, IReadOnlyList{string}?)"/>. Fortran exponents
 /// (1.0D-05) are accepted. Periodic XSF (CRYSTAL/PRIMVEC/PRIMCOORD) is rejected. When the atom lines carry
 /// force columns they are read as <see cref="Cluster.Forces"/> (aenet writes zeros when forces are unknown).
 /// </summary>
@@ -20,14 +21,14 @@ public static class Xsf
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    public static Cluster Read(string path, string? species = null)
+    public static Cluster Read(string path, IReadOnlyList<string>? species = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"file not found: {path}", path);
         using var r = new StreamReader(path, Encoding.UTF8, true, 1 << 16);
         return Read(r, path, species);
     }
 
-    public static Cluster Read(TextReader reader, string fileName, string? species = null)
+    public static Cluster Read(TextReader reader, string fileName, IReadOnlyList<string>? species = null)
     {
         int lineNo = 0;
         double? energy = null;
@@ -35,7 +36,8 @@ public static class Xsf
         var pos = new List<double>();
         List<double>? forces = null;
         int cols = -1;
-        int speciesLine = 0;
+        var table = species ?? new List<string>(1);
+        var types = new List<int>();
         var atomLines = new List<int>();
         Span<Range> ranges = stackalloc Range[9];
         string? line;
@@ -87,11 +89,14 @@ public static class Xsf
                 if (!Elements.IsKnown(spc)) throw new InputFormatException(fileName, lineNo, $"unknown element '{spc}'");
                 sym = spc.ToString();
             }
-            if (species == null) { species = sym; speciesLine = lineNo; }
-            else if (sym != species)
-                throw new InputFormatException(fileName, lineNo, speciesLine > 0
-                    ? $"mixed elements: '{sym}' here but line {speciesLine} has '{species}'; AlHpc supports one element per file"
-                    : $"mixed elements: '{sym}' here but '{species}' was required; AlHpc supports one element per file");
+            int type = SpeciesTable.IndexOf(table, sym);
+            if (type < 0)
+            {
+                if (species != null) throw new InputFormatException(fileName, lineNo, $"atom {atomLines.Count}: {SpeciesTable.NotAccepted(sym, species)}");
+                ((List<string>)table).Add(sym);
+                type = table.Count - 1;
+            }
+            types.Add(type);
             for (int d = 1; d <= 3; d++) pos.Add(ParseNumber(s[ranges[d]], fileName, lineNo, "position"));
             atomLines.Add(lineNo);
             if (forces != null) for (int d = 4; d <= 6; d++) forces.Add(ParseNumber(s[ranges[d]], fileName, lineNo, "force"));
@@ -100,7 +105,7 @@ public static class Xsf
         if (atomLines.Count == 0) throw new InputFormatException(fileName, lineNo + 1, "the ATOMS block holds no atoms (empty structure)");
         if (CoincidentAtoms.Find(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pos)) is { } cp)
             throw new InputFormatException(fileName, atomLines[cp.J], CoincidentAtoms.Describe(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pos))!);
-        return new Cluster(pos.ToArray(), species ?? "O") { Energy = energy, Forces = forces?.ToArray() };
+        return new Cluster(pos.ToArray(), table.ToArray(), types.ToArray()) { Energy = energy, Forces = forces?.ToArray() };
     }
 
     private static bool IsKeyword(ReadOnlySpan<char> s)
@@ -142,7 +147,7 @@ public static class Xsf
         w.Write("ATOMS\n");
         for (int a = 0; a < c.Count; a++)
         {
-            w.Write(c.Species);
+            w.Write(c.ElementOf(a));
             for (int d = 0; d < 3; d++) { w.Write(' '); ExtXyz.WriteDouble(w, c.Positions[3 * a + d], buf); }
             if (c.Forces != null)
                 for (int d = 0; d < 3; d++) { w.Write(' '); ExtXyz.WriteDouble(w, c.Forces[3 * a + d], buf); }

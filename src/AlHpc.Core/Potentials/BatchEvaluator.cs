@@ -39,10 +39,11 @@ public sealed class BatchEvaluator
         int nc = batch.ClusterCount;
         if (energies.Length != nc) throw new ArgumentException("one energy per cluster", nameof(energies));
         if (forces != null && forces.Length != batch.Positions.Length) throw new ArgumentException("forces must have the length of batch.Positions", nameof(forces));
-        ClusterParallel.For(batch, new Work(batch, energies, forces), _pool, _potential.CreateEvaluator, MaxDegreeOfParallelism, progress, BeadsPerChunk, cancellationToken);
+        var types = SpeciesTable.TypesIn(batch, _potential.Species); // the potential's type of every atom (checked)
+        ClusterParallel.For(batch, new Work(batch, types, energies, forces), _pool, _potential.CreateEvaluator, MaxDegreeOfParallelism, progress, BeadsPerChunk, cancellationToken);
     }
 
-    private readonly struct Work(ClusterBatch batch, double[] energies, double[]? forces) : IClusterRangeWork<IPotentialEvaluator>
+    private readonly struct Work(ClusterBatch batch, int[] types, double[] energies, double[]? forces) : IClusterRangeWork<IPotentialEvaluator>
     {
         public void Run(IPotentialEvaluator ev, int from, int to)
         {
@@ -50,7 +51,7 @@ public sealed class BatchEvaluator
             {
                 int o = batch.Offsets[c], n = batch.Offsets[c + 1] - o;
                 var f = forces == null ? Span<double>.Empty : forces.AsSpan(3 * o, 3 * n);
-                energies[c] = ev.Compute(batch.Positions.AsSpan(3 * o, 3 * n), f, Span<double>.Empty);
+                energies[c] = ev.Compute(types.AsSpan(o, n), batch.Positions.AsSpan(3 * o, 3 * n), f, Span<double>.Empty);
             }
         }
     }

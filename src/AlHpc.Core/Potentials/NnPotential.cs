@@ -20,7 +20,7 @@ public sealed class NnPotential : IPotential
     /// <param name="model">The model.</param>
     /// <param name="vectorDescriptors">false: descriptors by the scalar fallback of <see cref="DescriptorEngine"/> (the
     /// compute-backend contract binds both paths).</param>
-    public NnPotential(NnModel model, bool vectorDescriptors = true) { Model = model; VectorDescriptors = vectorDescriptors; }
+    public NnPotential(NnModel model, bool vectorDescriptors = true) { Model = model; VectorDescriptors = vectorDescriptors; Species = [model.Setup.Element]; }
 
     public NnModel Model { get; }
 
@@ -40,6 +40,9 @@ public sealed class NnPotential : IPotential
     /// <summary>Descriptor cutoff (A).</summary>
     public double Cutoff => Model.Setup.Cutoff;
 
+    /// <summary>The one species: the element of the descriptor setup.</summary>
+    public IReadOnlyList<string> Species { get; }
+
     public IPotentialEvaluator CreateEvaluator() => new NnEvaluator(Model, VectorDescriptors);
 
     /// <summary>The typed evaluator (with batch helpers).</summary>
@@ -58,6 +61,7 @@ public sealed class NnPotential : IPotential
         if (energies.Length < nc) throw new ArgumentException("one energy per cluster", nameof(energies));
         if (forces != null && forces.Length < 3 * batch.AtomCount) throw new ArgumentException("forces too short", nameof(forces));
         if (atomEnergies != null && atomEnergies.Length < batch.AtomCount) throw new ArgumentException("atomEnergies too short", nameof(atomEnergies));
+        SpeciesTable.TypesIn(batch, Species); // a single-species network: every atom must be its element
         using var result = MemoryOwner<double>.Allocate(nc);
         ClusterParallel.For(batch, new BatchWork(batch, result, forces, atomEnergies), _pool, () => new NnEvaluator(Model, VectorDescriptors), maxDegreeOfParallelism);
         result.Span.CopyTo(energies);
@@ -98,9 +102,12 @@ public sealed class NnEvaluator : IPotentialEvaluator
         _net = new NetworkEvaluator(model.Network);
         _nf = model.Setup.Count;
         _invStd = new double[_nf];
+        Species = [model.Setup.Element];
     }
 
     public NnModel Model => _model;
+
+    public IReadOnlyList<string> Species { get; }
 
     /// <summary>The descriptor engine (its neighbour list and values describe the last cluster).</summary>
     public DescriptorEngine Descriptors => _engine;

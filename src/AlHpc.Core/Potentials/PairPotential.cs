@@ -16,8 +16,10 @@ public sealed class PairPotential : IPotential
     /// <param name="energy">V(r) in eV for 0 &lt; r &lt; cutoff (A).</param>
     /// <param name="derivative">dV/dr in eV/A.</param>
     /// <param name="cutoff">Cutoff (A).</param>
-    public PairPotential(string name, Func<double, double> energy, Func<double, double> derivative, double cutoff)
+    /// <param name="element">The one species (element symbol) the potential accepts.</param>
+    public PairPotential(string name, Func<double, double> energy, Func<double, double> derivative, double cutoff, string element = "O")
     {
+        Species = [element];
         if (!(cutoff > 0) || !double.IsFinite(cutoff)) throw new ArgumentOutOfRangeException(nameof(cutoff));
         Name = name;
         _v = energy;
@@ -28,6 +30,9 @@ public sealed class PairPotential : IPotential
     public string Name { get; }
 
     public double Cutoff { get; }
+
+    /// <summary>The one species.</summary>
+    public IReadOnlyList<string> Species { get; }
 
     /// <summary>V(r) (eV), 0 at and beyond the cutoff.</summary>
     public double PairEnergy(double r) => r < Cutoff ? _v(r) : 0.0;
@@ -70,6 +75,8 @@ public sealed class PairPotential : IPotential
 
     private sealed class Evaluator(PairPotential pot) : IPotentialEvaluator
     {
+        public IReadOnlyList<string> Species => pot.Species;
+
         public double Compute(ReadOnlySpan<double> positions, Span<double> forces, Span<double> atomEnergies)
         {
             int n = positions.Length / 3;

@@ -20,6 +20,7 @@ public sealed class TersoffPotential : IPotential
         Parameters = parameters;
         Kernel = new TersoffKernel(parameters);
         Name = name ?? $"Tersoff ({parameters.Source})";
+        Species = [parameters.Element];
     }
 
     /// <summary>The built-in ML-BOP reference model (embedded data/mlbop.tersoff).</summary>
@@ -31,6 +32,9 @@ public sealed class TersoffPotential : IPotential
     public TersoffParameters Parameters { get; }
     public string Name { get; }
     public double Cutoff => Parameters.Cutoff;
+
+    /// <summary>The one species: the element of the parameter entry.</summary>
+    public IReadOnlyList<string> Species { get; }
 
     public TersoffEvaluator CreateEvaluator() => new(this);
     IPotentialEvaluator IPotential.CreateEvaluator() => CreateEvaluator();
@@ -53,7 +57,13 @@ public sealed class TersoffEvaluator : IPotentialEvaluator
     // per (j, k) pair of one centre
     private double[] _cos = new double[64], _g = new double[64], _dg = new double[64], _ex = new double[64], _dex = new double[64];
 
-    internal TersoffEvaluator(TersoffPotential potential) => _k = potential.Kernel;
+    internal TersoffEvaluator(TersoffPotential potential)
+    {
+        _k = potential.Kernel;
+        Species = potential.Species;
+    }
+
+    public IReadOnlyList<string> Species { get; }
 
     /// <summary>The neighbour list of the last call (for callers that want it).</summary>
     public NeighbourList Neighbours => _nl;

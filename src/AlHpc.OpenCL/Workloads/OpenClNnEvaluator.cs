@@ -71,6 +71,7 @@ public sealed class OpenClNnEvaluator : IBatchEnergyEvaluator
         if (energies.Length < batch.ClusterCount) throw new ArgumentException("one energy per cluster", nameof(energies));
         if (!forces.IsEmpty && forces.Length < batch.Positions.Length) throw new ArgumentException("forces too short", nameof(forces));
         if (!atomEnergies.IsEmpty && atomEnergies.Length < batch.AtomCount) throw new ArgumentException("atomEnergies too short", nameof(atomEnergies));
+        SpeciesTable.TypesIn(batch, [Model.Setup.Element]); // a single-species network: every atom must be its element
         if (batch.ClusterCount == 0) return;
         var geo = _desc.Geometry;
         long perAtom = Math.Max(3L * _ctx.AccSize * geo.Stride, (long)_ctx.RealSize * Model.Setup.Count);

@@ -42,7 +42,11 @@ public sealed class OpenClTersoff : IBatchEnergyEvaluator
     public OpenClTersoff(ClDeviceContext ctx, TersoffParameters p)
         : this(ctx, [p.M, p.Gamma, p.Lambda3, p.C, p.D, p.CosTheta0, p.N, p.Beta, p.Lambda2, p.B, p.R, p.BigD, p.Lambda1, p.A])
     {
+        Species = [p.Element];
     }
+
+    /// <summary>The one species (the parameters' element) every atom of a batch must be; null (raw parameters): unchecked.</summary>
+    public IReadOnlyList<string>? Species { get; }
 
     public string DeviceDescription => $"OpenCL {_ctx.Device.Spec} {_ctx.Device.Name} ({_ctx.Precision.ToString().ToLowerInvariant()})";
 
@@ -65,6 +69,7 @@ public sealed class OpenClTersoff : IBatchEnergyEvaluator
     {
         if (energies.Length < batch.ClusterCount) throw new ArgumentException("one energy per cluster", nameof(energies));
         if (!forces.IsEmpty && forces.Length < batch.Positions.Length) throw new ArgumentException("forces too short", nameof(forces));
+        if (Species != null) SpeciesTable.TypesIn(batch, Species);
         if (batch.ClusterCount == 0) return;
         var chunks = ClBatchGeometry.Chunks(batch, _geo.MaxAtomsPerLaunch(3L * _ctx.AccSize * _geo.Stride));
         for (int k = 0; k + 1 < chunks.Count; k++)

@@ -193,7 +193,8 @@ public sealed class ActiveLearningRun : IDisposable
         }
         foreach (var c in seedPool)
         {
-            var p = new Cluster((double[])c.Positions.Clone(), c.Species) { Energy = c.Energy };
+            var p = c.CopyAtoms();
+            p.Energy = c.Energy;
             p.SetInfo("source", "seed");
             p.SetInfo("iteration", "0");
             run._pool.Add(p);
@@ -417,7 +418,8 @@ public sealed class ActiveLearningRun : IDisposable
                 if (double.IsFinite(errPerMol)) { sumErr += errPerMol; maxErr = Math.Max(maxErr, errPerMol); }
                 if (fail)
                 {
-                    var c = new Cluster((double[])g.Positions.Clone(), g.Species) { Energy = eRef };
+                    var c = g.CopyAtoms();
+                    c.Energy = eRef;
                     foreach (var kv in g.Info) c.SetInfo(kv.Key, kv.Value);
                     c.SetInfo("iteration", k.ToString(CultureInfo.InvariantCulture));
                     c.SetInfo("e_nn", double.IsFinite(eNn) ? eNn.ToString("R", CultureInfo.InvariantCulture) : "failed"); // never NaN in the pool
@@ -613,7 +615,7 @@ public sealed class ActiveLearningRun : IDisposable
         int every = Math.Max(1, cycles / frames);
         try
         {
-            var startCopy = new Cluster((double[])start.Positions.Clone(), start.Species);
+            var startCopy = start.CopyAtoms();
             return (sampler.Run(potential, startCopy, every, seed, cancel), null);
         }
         catch (OperationCanceledException) { throw; }
@@ -633,7 +635,7 @@ public sealed class ActiveLearningRun : IDisposable
             : Enumerable.Range(1, frames).Select(j => list[(int)Math.Round((double)j * list.Count / frames) - 1]);
         foreach (var f in chosen)
         {
-            var c = new Cluster((double[])f.Positions.Clone(), f.Species);
+            var c = f.CopyAtoms();
             c.SetInfo("source", source);
             c.SetInfo("iteration", iteration.ToString(CultureInfo.InvariantCulture));
             if (f.GetInfo("cycle") is { } cyc) c.SetInfo("cycle", cyc);

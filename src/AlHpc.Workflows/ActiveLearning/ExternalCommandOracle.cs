@@ -181,8 +181,8 @@ public sealed class ExternalCommandOracle : IBatchOracle
             var s = structures[i];
             if (f.Count != s.Count)
                 throw new OracleException($"frame {i} has {f.Count} atoms, the input structure has {s.Count}");
-            if (!string.Equals(f.Species, s.Species, StringComparison.Ordinal))
-                throw new OracleException($"frame {i} has element {f.Species}, the input structure has {s.Species}");
+            if (f.FirstElementDifference(s) is var a and >= 0)
+                throw new OracleException($"frame {i} atom {a} has element {f.ElementOf(a)}, the input structure has {s.ElementOf(a)}");
             for (int j = 0; j < s.Positions.Length; j++)
             {
                 double diff = Math.Abs(f.Positions[j] - s.Positions[j]);

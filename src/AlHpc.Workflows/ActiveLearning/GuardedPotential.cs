@@ -23,7 +23,8 @@ public sealed class GuardStats
 /// <see cref="FloorPerMolecule"/> (eV) gets dE = +infinity, which every acceptance rule (Metropolis, nested
 /// ceiling) rejects. Each such rejection is counted in <see cref="Stats"/>. Direct evaluations pass through
 /// unchanged. Overlaps (two molecules closer than the hard core) never reach the potential: the samplers reject
-/// them first (<see cref="MonteCarlo.ClusterCriterion"/>, counted in their OverlapRejections).
+/// them first (<see cref="MonteCarlo.ClusterCriterion"/>, counted in their OverlapRejections). Species pass through:
+/// the inner potential's <see cref="IPotential.Species"/>, and its backend's types (typed reset and insertion, bead types).
 /// </summary>
 public sealed class GuardedPotential : IPotential
 {
@@ -39,6 +40,7 @@ public sealed class GuardedPotential : IPotential
 
     public string Name => Inner.Name;
     public double Cutoff => Inner.Cutoff;
+    public IReadOnlyList<string> Species => Inner.Species;
     public IPotentialEvaluator CreateEvaluator() => Inner.CreateEvaluator();
     public IMcEnergyBackend CreateMcBackend() => new Backend(Inner.CreateMcBackend(), this);
 
@@ -49,11 +51,19 @@ public sealed class GuardedPotential : IPotential
         public int Count => inner.Count;
         public ReadOnlySpan<double> Positions => inner.Positions;
         public double TotalEnergy => inner.TotalEnergy;
+        public int SpeciesCount => inner.SpeciesCount;
+        public int TypeOf(int index) => inner.TypeOf(index);
 
         public double Reset(ReadOnlySpan<double> positions)
         {
             _innerPending = false;
             return inner.Reset(positions);
+        }
+
+        public double Reset(ReadOnlySpan<int> types, ReadOnlySpan<double> positions)
+        {
+            _innerPending = false;
+            return inner.Reset(types, positions);
         }
 
         public double ProposeMove(int index, double x, double y, double z)
@@ -63,9 +73,11 @@ public sealed class GuardedPotential : IPotential
             return Check(de, inner.Count);
         }
 
-        public double ProposeInsert(double x, double y, double z)
+        public double ProposeInsert(double x, double y, double z) => ProposeInsert(0, x, y, z);
+
+        public double ProposeInsert(int type, double x, double y, double z)
         {
-            double de = inner.ProposeInsert(x, y, z);
+            double de = inner.ProposeInsert(type, x, y, z);
             _innerPending = true;
             return Check(de, inner.Count + 1);
         }

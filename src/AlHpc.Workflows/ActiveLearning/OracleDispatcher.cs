@@ -137,7 +137,7 @@ public sealed class OracleDispatcher
             else
             {
                 Directory.CreateDirectory(t.Dir);
-                ExtXyz.Write(input, part.Select(c => new Cluster((double[])c.Positions.Clone(), c.Species)));
+                ExtXyz.Write(input, part.Select(c => c.CopyAtoms()));
             }
             _tasks.Add(t);
         }
@@ -192,7 +192,7 @@ public sealed class OracleDispatcher
     private static void CheckSameInput(string input, IReadOnlyList<Cluster> part)
     {
         var old = ExtXyz.Read(input).ToList();
-        bool same = old.Count == part.Count && old.Zip(part).All(p => p.First.Species == p.Second.Species && p.First.Positions.Length == p.Second.Positions.Length
+        bool same = old.Count == part.Count && old.Zip(part).All(p => p.First.Positions.Length == p.Second.Positions.Length && p.First.FirstElementDifference(p.Second) < 0
                                                                      && p.First.Positions.Zip(p.Second.Positions).All(x => Math.Abs(x.First - x.Second) <= 1e-9));
         if (!same)
             throw new OracleException($"{input} holds other structures than this batch asks for (a resumed run gathered different structures?); move the batch directory aside to relabel");

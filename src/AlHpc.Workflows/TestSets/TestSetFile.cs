@@ -18,7 +18,8 @@ namespace AlHpc.TestSets;
 /// <item><c>sizes</c> int32 [n], molecules per cluster (redundant with offsets, for convenience)</item>
 /// <item><c>forces</c> float64 [natoms, 3], eV/Angstrom (optional)</item>
 /// </list>
-/// Root attributes: format = "alhpc-testset", format_version, units, species, counts and the
+/// Root attributes: format = "alhpc-testset", format_version, units, species (the one element of every atom: format
+/// version 1 holds single-species sets; a multi-species batch is refused, write it as extxyz), counts and the
 /// <see cref="TestSetMetadata"/> fields. See docs/testsets.md.
 /// </summary>
 public static class TestSetFile
@@ -72,12 +73,14 @@ public static class TestSetFile
         FiniteOutput.CheckAll(batch.Positions, "test-set positions");
         FiniteOutput.CheckAllOptional(batch.Energies, "test-set energies");
         if (batch.Forces is { } ff) FiniteOutput.CheckAllOptional(ff, "test-set forces");
+        string species = batch.SingleElement()
+            ?? throw new SpeciesException($"the HDF5 test-set format holds one species; this set has several ({string.Join(", ", batch.Elements)}): write it as .extxyz");
 
         var file = new H5File();
         var attrs = file.Attributes;
         attrs["format"] = FormatName;
         attrs["format_version"] = (long)CurrentVersion;
-        attrs["species"] = "O";
+        attrs["species"] = species;
         attrs["units_positions"] = "Angstrom";
         attrs["units_energies"] = "eV";
         attrs["units_forces"] = "eV/Angstrom";
@@ -134,10 +137,13 @@ public sealed class TestSetReader : IDisposable
     private readonly NativeDataset? _forces;
     private string? _checksum;
 
-    private TestSetReader(string path, NativeFile file, long[] offsets, NativeDataset positions, NativeDataset energies, NativeDataset? forces, TestSetMetadata metadata)
+    private TestSetReader(string path, NativeFile file, long[] offsets, NativeDataset positions, NativeDataset energies, NativeDataset? forces, TestSetMetadata metadata, string species)
     {
-        _path = path; _file = file; _offsets = offsets; _positions = positions; _energies = energies; _forces = forces; Metadata = metadata;
+        _path = path; _file = file; _offsets = offsets; _positions = positions; _energies = energies; _forces = forces; Metadata = metadata; Species = species;
     }
+
+    /// <summary>The element of every atom (root attribute "species"; "O" when absent).</summary>
+    public string Species { get; }
 
     public TestSetMetadata Metadata { get; }
     public int ClusterCount => _offsets.Length - 1;
@@ -284,7 +290,8 @@ public sealed class TestSetReader : IDisposable
             Created = ReadString(file, "created"),
             Seed = file.AttributeExists("seed") ? ReadLong(file, "seed") : null,
         };
-        return new TestSetReader(path, file, offsets, positions, energies, forces, meta) { _checksum = checksum };
+        string species = ReadString(file, "species") is { Length: > 0 } sp ? sp : "O";
+        return new TestSetReader(path, file, offsets, positions, energies, forces, meta, species) { _checksum = checksum };
     }
 
     private static readonly System.Reflection.PropertyInfo? LayoutProperty =
@@ -405,7 +412,7 @@ public sealed class TestSetReader : IDisposable
             if (!string.Equals(actual, _checksum, StringComparison.OrdinalIgnoreCase))
                 throw new InputFormatException(_path, 0, $"checksum mismatch: the file's {TestSetFile.ChecksumAttribute} attribute is {_checksum}, its data hash to {actual} (corrupt or edited file)");
         }
-        return new ClusterBatch(pos, offsets, e, f);
+        return new ClusterBatch(pos, offsets, e, f, [Species]);
     }
 
     /// <summary>Streams the set in chunks of at most <paramref name="clustersPerChunk"/> clusters, in order.</summary>

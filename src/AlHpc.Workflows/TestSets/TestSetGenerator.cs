@@ -259,7 +259,7 @@ public static class TestSetGenerator
             },
             _ => { });
 
-        var batch = new ClusterBatch(pos, offsets, energies, forces);
+        var batch = new ClusterBatch(pos, offsets, energies, forces, [reference.Species[0]]); // the chains insert and move type-0 beads
         return new GeneratedTestSet(batch, temps, nestedFlag, chainOf, moves, accepted, maxDrift, sw.Elapsed.TotalSeconds);
     }
 

@@ -36,7 +36,7 @@ public static class TestSetIO
                 double e = batch.Energies[c];
                 var f = batch.ForcesOf(c);
                 bool hasF = !f.IsEmpty && !HasNaN(f);
-                ExtXyz.WriteFrame(w, batch.PositionsOf(c), double.IsNaN(e) ? null : e, hasF ? f : Span<double>.Empty);
+                ExtXyz.WriteFrame(w, batch.PositionsOf(c), double.IsNaN(e) ? null : e, hasF ? f : Span<double>.Empty, null, batch.Elements, batch.TypesOf(c));
             }
         });
     }

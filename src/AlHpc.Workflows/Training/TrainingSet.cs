@@ -104,12 +104,13 @@ public sealed class TrainingSet
     /// <paramref name="maxDegreeOfParallelism"/> says otherwise) with the batch's reference energies.
     /// With <paramref name="withForces"/> (for force training) also the batch's reference forces and every
     /// structure's descriptor derivatives (the descriptor values are the same either way).
-    /// Throws <see cref="ArgumentException"/> naming the first structure without a finite energy, without
+    /// Throws <see cref="ArgumentException"/> naming the first structure without a finite energy, with an atom of another element than the setup's, without
     /// atoms, or (withForces) without finite reference forces.
     /// </summary>
     public static TrainingSet FromClusters(ClusterBatch batch, DescriptorSetup setup, string[]? ids = null, int maxDegreeOfParallelism = -1,
         bool withForces = false)
     {
+        SpeciesTable.TypesIn(batch, [setup.Element]); // single-element descriptors: every atom must be the setup's element
         for (int c = 0; c < batch.ClusterCount; c++)
         {
             if (!double.IsFinite(batch.Energies[c])) throw new ArgumentException($"structure {c} has no reference energy");

@@ -120,6 +120,22 @@ public abstract class BackendContractTests
     }
 
     [SkippableFact]
+    public void BatchEvaluators_RejectAnElementThePotentialLacks()
+    {
+        Require();
+        var small = SmallBatch();
+        var types = (int[])small.Types.Clone();
+        types[small.Offsets[2] + 1] = 1; // cluster 2, atom 1 is H
+        var batch = new ClusterBatch(small.Positions, small.Offsets, elements: ["O", "H"], types: types);
+        var e = new double[batch.ClusterCount];
+        var f = new double[batch.Positions.Length];
+        const string why = "cluster 2 atom 1: element 'H' is not a species of the potential, which accepts 'O' (index 0)";
+        Assert.Equal(why, Assert.Throws<SpeciesException>(() => Backend.Tersoff(TersoffParameters.MlBop, batch, e, f)).Message);
+        var model = PlainReference.RandomModel(PlainReference.Water26(), small, 3);
+        Assert.Equal(why, Assert.Throws<SpeciesException>(() => Backend.Nn(model, batch, e, f)).Message);
+    }
+
+    [SkippableFact]
     public void Nn_EnergiesMatchPlainFormula_ForcesMatchFiniteDifferences()
     {
         Require();

@@ -39,6 +39,19 @@ public class MessageTests
     }
 
     [Fact]
+    public void AStructureWithAnElementThePotentialLacksNamesFileLineFrameAtomAndElement()
+    {
+        var dir = TestPaths.NewTempDir();
+        var xyz = Path.Combine(dir, "mixed.xyz");
+        File.WriteAllText(xyz, "2\nProperties=species:S:1:pos:R:3 pbc=\"F F F\"\nO 0 0 0\nH 0.96 0 0\n");
+        const string why = "frame 0, atom 1: element 'H' is not a species of the potential, which accepts 'O' (index 0)";
+        Assert.Contains($"{xyz}:4: {why}", CliHarness.Fails("energy", xyz, "-o", Path.Combine(dir, "e.xyz")));
+        Assert.Contains($"{xyz}:4: {why}", CliHarness.Fails("descriptors", xyz, "-o", Path.Combine(dir, "g.csv")));
+        Assert.Contains("the HDF5 test-set format holds one species", CliHarness.Fails("convert", xyz, "-o", Path.Combine(dir, "s.h5")));
+        Assert.Equal([xyz], Directory.GetFiles(dir));
+    }
+
+    [Fact]
     public void AnUnknownConfigurationKeyNamesKeyFileLineAndTheNearestKey()
     {
         var dir = TestPaths.NewTempDir();

@@ -41,7 +41,8 @@ public class StructureIoTests
             Assert.Equal(clusters[k].Positions, back[k].Positions);
             Assert.Equal(clusters[k].Energy, back[k].Energy);
             Assert.Equal(clusters[k].Forces, back[k].Forces);
-            Assert.Equal("O", back[k].Species);
+            Assert.Equal(["O"], back[k].Elements);
+            Assert.All(back[k].Types, t => Assert.Equal(0, t));
         }
         Assert.Equal("1", back[0].GetInfo("style"));
         Assert.Equal("two words", back[0].GetInfo("comment"));
@@ -114,8 +115,6 @@ public class StructureIoTests
         { "2\n\nO 0 0 0\nO 1 NaN 1\n", 4, "non-finite" },
         { "2\n\nO 0 0 0\nO 1 Infinity 1\n", 4, "non-finite" },
         { "2\n\nO 0 0 0\nXq 1 1 1\n", 4, "unknown element 'Xq'" },
-        { "2\n\nO 0 0 0\nH 1 1 1\n", 4, "mixed elements" },
-        { "1\n\nO 0 0 0\n1\n\nH 0 0 0\n", 6, "mixed elements" },
         { "3\nenergy=-1.0\nO 0 0 0\nO 1 1 1\n", 5, "truncated" },
         { "3\n", 2, "truncated" },
         { "x\n\nO 0 0 0\n", 1, "atom count" },
@@ -146,7 +145,6 @@ public class StructureIoTests
         { "ATOMS\nO 0 0 0\nO 0 1\n", 3, "expected 4 columns" },
         { "ATOMS\nO 0 0 0\nO 0 nan 1\n", 3, "non-finite position" },
         { "ATOMS\nO 0 0 0\nZz 0 0 1\n", 3, "unknown element 'Zz'" },
-        { "ATOMS\nO 0 0 0\nH 0 0 1\n", 3, "mixed elements" },
         { "CRYSTAL\nPRIMVEC\n", 1, "periodic" },
         { "# total energy = -1 eV\n", 2, "no ATOMS block" },
     };
@@ -168,7 +166,7 @@ public class StructureIoTests
     {
         var c = Xsf.Read(new StringReader("ATOMS\n8 1.0D-01 0 0\n8 0 2.5d0 0\n"), "mem.xsf");
         Assert.Equal(new[] { 0.1, 0, 0, 0, 2.5, 0 }, c.Positions);
-        Assert.Equal("O", c.Species);
+        Assert.Equal("O", c.ElementOf(1));
     }
 
     [Fact]

@@ -146,11 +146,13 @@ public class ActiveLearningLoopTests
         private readonly PairPotential _inner = new(-0.5, 0.5);
         public string Name => "runaway";
         public double Cutoff => 7;
+        public IReadOnlyList<string> Species => _inner.Species;
         public IPotentialEvaluator CreateEvaluator() => new Eval(_inner.CreateEvaluator());
         public IMcEnergyBackend CreateMcBackend() => new NaiveBackend(CreateEvaluator());
 
         private sealed class Eval(IPotentialEvaluator inner) : IPotentialEvaluator
         {
+            public IReadOnlyList<string> Species => inner.Species;
             public double Compute(ReadOnlySpan<double> positions, Span<double> forces, Span<double> atomEnergies)
             {
                 double e = inner.Compute(positions, forces, atomEnergies);

@@ -19,6 +19,7 @@ internal sealed class PairPotential(double a2, double b1, double cutoff = 7.0) :
     public double B => b1;
     public string Name => $"pair A={a2:G6} B={b1:G6}";
     public double Cutoff => cutoff;
+    public IReadOnlyList<string> Species { get; } = ["O"];
     public IPotentialEvaluator CreateEvaluator() => new Eval(this);
     public IMcEnergyBackend CreateMcBackend() => new NaiveBackend(CreateEvaluator());
 
@@ -42,6 +43,7 @@ internal sealed class PairPotential(double a2, double b1, double cutoff = 7.0) :
 
     private sealed class Eval(PairPotential p) : IPotentialEvaluator
     {
+        public IReadOnlyList<string> Species => p.Species;
         public double Compute(ReadOnlySpan<double> x, Span<double> forces, Span<double> atomEnergies)
         {
             int n = x.Length / 3;

@@ -162,16 +162,26 @@ public class OracleHardeningTests
         Assert.Equal(0, oracle.Calls);
     }
 
+    /// <summary>The failure of an oracle whose output frames are the input's with <paramref name="edit"/> (awk) applied.</summary>
+    private static OracleException EditedOutputFails(string edit)
+    {
+        var dir = TestPaths.NewTempDir();
+        var oracle = Oracle(ShellOracles.Script(dir, ShellOracles.Awk(edit: edit)));
+        return Assert.Throws<OracleException>(() => oracle.Label(ShellOracles.SameSizeStructures(2), true, CancellationToken.None));
+    }
+
+    [Fact]
+    public void AFrameWithAnotherElementIsRejectedNamingTheAtom() =>
+        Assert.Contains("frame 0 atom 1 has element H, the input structure has O", EditedOutputFails("if (i==2) $1 = \"H\"").Message);
+
     [Fact]
     public void RelaxedGeometriesAreRejected()
     {
-        var dir = TestPaths.NewTempDir();
-        var oracle = Oracle(ShellOracles.Script(dir, ShellOracles.Awk(edit: "if (i==2) $3 = $3 + 0.05")));
-        var e = Assert.Throws<OracleException>(() => oracle.Label(ShellOracles.SameSizeStructures(2), true, CancellationToken.None));
+        var e = EditedOutputFails("if (i==2) $3 = $3 + 0.05");
         Assert.Contains("atom 1 coordinate y", e.Message);
         Assert.Contains("task-0000", e.Message);
         // Within the tolerance (a code printing 6 decimals) is fine.
-        var ok = Oracle(ShellOracles.Script(dir, ShellOracles.Awk(edit: "if (i==2) $3 = $3 + 0.00002"), "ok.sh"));
+        var ok = Oracle(ShellOracles.Script(TestPaths.NewTempDir(), ShellOracles.Awk(edit: "if (i==2) $3 = $3 + 0.00002"), "ok.sh"));
         Assert.Equal(2, ok.Label(ShellOracles.SameSizeStructures(2), true, CancellationToken.None).Count);
     }
 

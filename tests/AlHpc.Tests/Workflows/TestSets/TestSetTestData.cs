@@ -9,11 +9,13 @@ internal sealed class ToyPairPotential(double depth = 0.25, double r0 = 2.7, dou
     private readonly double _depth = depth, _r0 = r0, _a = a;
     public string Name => name;
     public double Cutoff => 4.0;
+    public IReadOnlyList<string> Species { get; } = ["O"];
     public IPotentialEvaluator CreateEvaluator() => new Evaluator(this);
     public IMcEnergyBackend CreateMcBackend() => throw new NotSupportedException("no MC backend in the toy potential");
 
     private sealed class Evaluator(ToyPairPotential p) : IPotentialEvaluator
     {
+        public IReadOnlyList<string> Species => p.Species;
         public double Compute(ReadOnlySpan<double> x, Span<double> forces, Span<double> atomEnergies)
         {
             int n = x.Length / 3;
