@@ -1,7 +1,7 @@
 namespace AlHpc;
 
 /// <summary>Data files embedded in the assembly (see data/README.md for provenance).</summary>
-public static class EmbeddedData
+internal static class EmbeddedData
 {
     /// <summary>ML-BOP parameters, LAMMPS pair_style tersoff format.</summary>
     public const string MlBopTersoff = "data/mlbop.tersoff";

@@ -6,7 +6,7 @@ namespace AlHpc;
 /// The one version string of AlHpc (from &lt;Version&gt; in Directory.Build.props): printed by
 /// `alhpc version` and `alhpc --version`, written into model files and test sets.
 /// </summary>
-public static class ProgramInfo
+internal static class ProgramInfo
 {
     public static string Version { get; } = Read();
 

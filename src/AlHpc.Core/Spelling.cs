@@ -1,7 +1,7 @@
 namespace AlHpc;
 
 /// <summary>"Did you mean ...?" for option names, configuration keys and command names.</summary>
-public static class Spelling
+internal static class Spelling
 {
     /// <summary>The candidate closest to <paramref name="word"/> (edit distance; a prefix of 3+ letters counts as close), or null if none is near.</summary>
     public static string? Nearest(string word, IEnumerable<string> candidates)

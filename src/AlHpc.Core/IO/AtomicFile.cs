@@ -4,7 +4,7 @@ namespace AlHpc.IO;
 /// Writes a file so that it is never left half-written: content goes to a temporary file in the
 /// same folder, which replaces the target only when the writer finished without an exception.
 /// </summary>
-public static class AtomicFile
+internal static class AtomicFile
 {
     /// <summary>
     /// The temporary file next to <paramref name="full"/>: ".NAME.PID.GUID.tmp", with NAME cut to 120 characters so

@@ -11,7 +11,7 @@ namespace AlHpc.IO;
 /// <see cref="InputFormatException"/> naming the holder's PID. Within one process the lock is re-entrant
 /// (counted): the CLI holds it for the whole command and the run takes it again inside.
 /// </summary>
-public sealed class DirectoryLock : IDisposable
+internal sealed class DirectoryLock : IDisposable
 {
     public const string FileName = ".alhpc.lock";
 

@@ -1,7 +1,7 @@
 namespace AlHpc.IO;
 
 /// <summary>Chemical element symbols (to tell a real element from a typo in structure files).</summary>
-public static class Elements
+internal static class Elements
 {
     /// <summary>Symbols by atomic number (index 0 unused).</summary>
     public static IReadOnlyList<string> ByAtomicNumber => Table;

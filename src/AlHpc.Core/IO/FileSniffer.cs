@@ -4,7 +4,7 @@ using System.Text;
 namespace AlHpc.IO;
 
 /// <summary>What a file holds, judged from its content (not its name).</summary>
-public enum FileKind
+internal enum FileKind
 {
     Unknown,
     Empty,
@@ -23,7 +23,7 @@ public enum FileKind
 /// of file can say "this looks like an extxyz structure file, not a network model" instead of failing
 /// somewhere inside a parser.
 /// </summary>
-public static class FileSniffer
+internal static class FileSniffer
 {
     private static readonly byte[] Hdf5Magic = [0x89, (byte)'H', (byte)'D', (byte)'F', 0x0d, 0x0a, 0x1a, 0x0a];
 

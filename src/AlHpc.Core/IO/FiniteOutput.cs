@@ -10,7 +10,7 @@ namespace AlHpc.IO;
 /// "does not apply" (no held-out part, no forces) the writer uses the Optional forms: NaN becomes an empty
 /// field or null, never the text "NaN"; an infinity is still refused.
 /// </summary>
-public static class FiniteOutput
+internal static class FiniteOutput
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 

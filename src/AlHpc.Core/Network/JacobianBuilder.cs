@@ -152,7 +152,7 @@ public sealed class SimdJacobianBuilder : HostJacobianBuilder
     /// (row k at k x <paramref name="weights"/>). Structures fill blocks of <paramref name="ev"/> in order; a full block
     /// is evaluated and the next one begun, so the result of a structure does not depend on its neighbours.
     /// </summary>
-    public static void Rows(NetworkBlockEvaluator ev, ReadOnlySpan<double> x, int[] offsets, int featureCount, ReadOnlySpan<int> rows,
+    internal static void Rows(NetworkBlockEvaluator ev, ReadOnlySpan<double> x, int[] offsets, int featureCount, ReadOnlySpan<int> rows,
         double nn0, bool anchor, ReadOnlySpan<double> g0, Span<double> predictions, Span<double> jacobian, int weights)
     {
         ev.Clear();

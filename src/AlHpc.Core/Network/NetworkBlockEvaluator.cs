@@ -13,7 +13,7 @@ namespace AlHpc.Network;
 /// how structures are split among threads. <see cref="NeuralNetwork"/>'s Forward/Backward is the plain
 /// reference this is tested against. One instance per thread; no allocation after construction.
 /// </summary>
-public sealed class NetworkBlockEvaluator
+internal sealed class NetworkBlockEvaluator
 {
     private static readonly int Vw = Vector<double>.Count;
     private readonly NeuralNetwork _net;

@@ -1,7 +1,7 @@
 namespace AlHpc.Network;
 
 /// <summary>Architecture and activation as users write them (`--hidden 10,10`, `--activation twist`, the same in a learn configuration).</summary>
-public static class NetworkSettingsText
+internal static class NetworkSettingsText
 {
     /// <summary>The activations a hidden layer may use (aenet's set).</summary>
     public const string Activations = "linear, tanh, sigmoid, twist, mtanh";

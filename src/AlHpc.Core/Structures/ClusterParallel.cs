@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace AlHpc.Structures;
 
 /// <summary>Work on the clusters [<c>from</c>, <c>to</c>) of a batch with one worker (a thread's evaluator or engine).</summary>
-public interface IClusterRangeWork<in TWorker>
+internal interface IClusterRangeWork<in TWorker>
 {
     void Run(TWorker worker, int from, int to);
 }
@@ -19,7 +19,7 @@ public interface IClusterRangeWork<in TWorker>
 /// per-cluster path has no delegate call and no allocation. (CommunityToolkit's <c>ParallelHelper</c> has no
 /// bound on the thread count, which `--threads` needs, so Parallel.For carries the chunks.)
 /// </summary>
-public static class ClusterParallel
+internal static class ClusterParallel
 {
     /// <summary>Target beads per work item.</summary>
     public const int DefaultBeadsPerChunk = 4096;

@@ -6,7 +6,7 @@ namespace AlHpc.Structures;
 /// angles and the forces divide by the distance: coincident atoms give NaN forces), so every structure
 /// reader rejects such a structure as bad input instead of computing on it.
 /// </summary>
-public static class CoincidentAtoms
+internal static class CoincidentAtoms
 {
     /// <summary>The distance (A) below which two atoms are coincident.</summary>
     public const double MinSeparation = 0.1;

@@ -8,7 +8,7 @@ namespace AlHpc.OpenCL.Native;
 /// libOpenCL (FileNotFoundException/DllNotFoundException from CL.GetApi) or without any platform
 /// (CL_PLATFORM_NOT_FOUND_KHR, -1001) is reported as "no OpenCL" with a reason.
 /// </summary>
-public static partial class ClApi
+internal static partial class ClApi
 {
     private static readonly Lazy<(CL? Api, string? Error)> s_api = new(Load, LazyThreadSafetyMode.ExecutionAndPublication);
 

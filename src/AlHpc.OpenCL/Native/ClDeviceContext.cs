@@ -59,8 +59,8 @@ public sealed unsafe class ClDeviceContext : IDisposable
     internal CL Api { get; }
     public OpenClDeviceInfo Device { get; }
     public OpenClPrecision Precision { get; }
-    public ClContextHandle Context { get; }
-    public ClQueueHandle Queue { get; }
+    internal ClContextHandle Context { get; }
+    internal ClQueueHandle Queue { get; }
 
     /// <summary>Bytes of one `real` in device buffers (8 in double mode, 4 in single mode).</summary>
     public int RealSize => Precision == OpenClPrecision.Double ? 8 : 4;
@@ -167,7 +167,7 @@ public sealed unsafe class ClDeviceContext : IDisposable
 }
 
 /// <summary>The embedded kernel sources (kernels/*.cl at the repository root, embedded at build time).</summary>
-public static class KernelSources
+internal static class KernelSources
 {
     private static readonly Assembly s_asm = typeof(KernelSources).Assembly;
 
@@ -218,7 +218,7 @@ public sealed unsafe class ClProgram : IDisposable
         }
     }
 
-    public ClProgramHandle Handle { get; }
+    internal ClProgramHandle Handle { get; }
 
     /// <summary>The full source (prelude + kernel files) that was built.</summary>
     public string Source { get; }
@@ -271,7 +271,7 @@ public sealed unsafe class ClKernel : IDisposable
     }
 
     public string Name { get; }
-    public ClKernelHandle Handle { get; }
+    internal ClKernelHandle Handle { get; }
 
     /// <summary>CL_KERNEL_WORK_GROUP_SIZE for this kernel on this device.</summary>
     public int MaxWorkGroupSize { get; }
@@ -340,7 +340,7 @@ public sealed unsafe class ClBuffer : IDisposable
         Allocate(bytes);
     }
 
-    public ClMemHandle Handle { get; private set; } = null!;
+    internal ClMemHandle Handle { get; private set; } = null!;
     public long Bytes { get; private set; }
 
     private void Allocate(long bytes)

@@ -4,7 +4,7 @@ using Silk.NET.OpenCL;
 namespace AlHpc.OpenCL.Native;
 
 /// <summary>An owned OpenCL object (cl_context, cl_command_queue, cl_program, cl_kernel, cl_mem), released exactly once.</summary>
-public abstract class ClHandle : SafeHandle
+internal abstract class ClHandle : SafeHandle
 {
     protected ClHandle(nint handle) : base(0, true) => SetHandle(handle);
 
@@ -23,27 +23,27 @@ public abstract class ClHandle : SafeHandle
     protected static CL Api => ClApi.Require();
 }
 
-public sealed class ClContextHandle(nint h) : ClHandle(h)
+internal sealed class ClContextHandle(nint h) : ClHandle(h)
 {
     protected override bool ReleaseHandle() => Api.ReleaseContext(handle) == 0;
 }
 
-public sealed class ClQueueHandle(nint h) : ClHandle(h)
+internal sealed class ClQueueHandle(nint h) : ClHandle(h)
 {
     protected override bool ReleaseHandle() => Api.ReleaseCommandQueue(handle) == 0;
 }
 
-public sealed class ClProgramHandle(nint h) : ClHandle(h)
+internal sealed class ClProgramHandle(nint h) : ClHandle(h)
 {
     protected override bool ReleaseHandle() => Api.ReleaseProgram(handle) == 0;
 }
 
-public sealed class ClKernelHandle(nint h) : ClHandle(h)
+internal sealed class ClKernelHandle(nint h) : ClHandle(h)
 {
     protected override bool ReleaseHandle() => Api.ReleaseKernel(handle) == 0;
 }
 
-public sealed class ClMemHandle(nint h) : ClHandle(h)
+internal sealed class ClMemHandle(nint h) : ClHandle(h)
 {
     protected override bool ReleaseHandle() => Api.ReleaseMemObject(handle) == 0;
 }

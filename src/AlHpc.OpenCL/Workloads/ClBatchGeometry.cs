@@ -9,7 +9,7 @@ namespace AlHpc.OpenCL.Workloads;
 /// lists (fixed stride, all-pairs within each cluster; clusters hold 1-200 beads). Buffers grow only.
 /// The stride starts at 32 and grows when a launch reports more neighbours (the workload reruns).
 /// </summary>
-public sealed class ClBatchGeometry : IDisposable
+internal sealed class ClBatchGeometry : IDisposable
 {
     private readonly ClDeviceContext _ctx;
     private readonly ClKernel _nlist;

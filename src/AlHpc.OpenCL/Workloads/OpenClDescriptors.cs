@@ -9,7 +9,7 @@ namespace AlHpc.OpenCL.Workloads;
 /// values and, for checks, full position derivatives. The network evaluator uses the same kernels and
 /// keeps values on the device.
 /// </summary>
-public sealed class OpenClDescriptors : IDisposable
+internal sealed class OpenClDescriptors : IDisposable
 {
     private readonly ClDeviceContext _ctx;
     private readonly ClKernel _values, _derivs;

@@ -11,7 +11,7 @@ namespace AlHpc.OpenCL.Workloads;
 /// work-item per Jacobian entry sums the per-atom weight gradients (kernels/network.cl). Optionally forms the
 /// batch-space normal matrix J J^T on the device (<see cref="ComputeNormalMatrix"/>).
 /// </summary>
-public sealed class OpenClJacobian : IJacobianBuilder
+internal sealed class OpenClJacobian : IJacobianBuilder
 {
     private readonly ClDeviceContext _ctx;
     private readonly NeuralNetwork _arch;

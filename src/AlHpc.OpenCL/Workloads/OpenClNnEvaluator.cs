@@ -12,7 +12,7 @@ namespace AlHpc.OpenCL.Workloads;
 /// Atomic energy E_i = EnergyShift + NN(Ĝ_i)/EnergyScale (<see cref="NnModel"/>). The model's weights and
 /// scaling are uploaded at construction and by <see cref="UpdateModel"/>. Not thread safe.
 /// </summary>
-public sealed class OpenClNnEvaluator : IBatchEnergyEvaluator
+internal sealed class OpenClNnEvaluator : IBatchEnergyEvaluator
 {
     private readonly ClDeviceContext _ctx;
     private readonly OpenClDescriptors _desc;

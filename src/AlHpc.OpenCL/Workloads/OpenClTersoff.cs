@@ -9,7 +9,7 @@ namespace AlHpc.OpenCL.Workloads;
 /// <see cref="ClusterBatch"/> in one launch per kernel: neighbour lists, per-atom terms, per-cluster sums,
 /// force gather. The kernel is kernels/tersoff.cl. Not thread safe; device buffers are reused (grow only).
 /// </summary>
-public sealed class OpenClTersoff : IBatchEnergyEvaluator
+internal sealed class OpenClTersoff : IBatchEnergyEvaluator
 {
     private readonly ClDeviceContext _ctx;
     private readonly ClBatchGeometry _geo;

@@ -3,9 +3,9 @@ using ScottPlot;
 namespace AlHpc.Reporting;
 
 /// <summary>One curve with a symmetric error band: <see cref="Y"/> +- <see cref="Error"/> at <see cref="X"/>.</summary>
-public sealed record BandSeries(string Label, double[] X, double[] Y, double[] Error, string? ColorHex = null);
+internal sealed record BandSeries(string Label, double[] X, double[] Y, double[] Error, string? ColorHex = null);
 
-public static partial class Plots
+internal static partial class Plots
 {
     /// <summary>
     /// Curves with shaded error bands (y +- error), e.g. the free energy of cluster formation against size

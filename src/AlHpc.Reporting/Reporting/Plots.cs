@@ -10,16 +10,16 @@ namespace AlHpc.Reporting;
 /// <see cref="Represented"/>: when the caller already subsampled, the number of points these stand for
 /// (shown in the legend and the "showing n of N" note); null = X.Length.
 /// </summary>
-public sealed record PointSeries(string Label, double[] X, double[] Y, string? ColorHex = null, long? Represented = null);
+internal sealed record PointSeries(string Label, double[] X, double[] Y, string? ColorHex = null, long? Represented = null);
 
 /// <summary>One curve: <see cref="X"/>, <see cref="Y"/> (NaN values leave gaps).</summary>
-public sealed record LineSeries(string Label, double[] X, double[] Y, bool Markers = true, string? ColorHex = null);
+internal sealed record LineSeries(string Label, double[] X, double[] Y, bool Markers = true, string? ColorHex = null);
 
 /// <summary>One panel of a parity figure.</summary>
 /// <remarks><see cref="ClipToBulk"/>: the axes span the bulk of the points (see <see cref="Plots.BulkRange"/>); points
 /// outside are drawn on the edge as red triangles and counted in the legend, so a few far outliers cannot squeeze
 /// the rest into a smear.</remarks>
-public sealed record ParityPanel(string Title, string XLabel, string YLabel, IReadOnlyList<PointSeries> Series, string? Note = null, bool ClipToBulk = false);
+internal sealed record ParityPanel(string Title, string XLabel, string YLabel, IReadOnlyList<PointSeries> Series, string? Note = null, bool ClipToBulk = false);
 
 /// <summary>
 /// Headless PNG figures (ScottPlot 5, SkiaSharp 3): parity plots, multi-panel parity figures and line
@@ -28,7 +28,7 @@ public sealed record ParityPanel(string Title, string XLabel, string YLabel, IRe
 /// written atomically. Large point clouds are randomly subsampled (seeded, so figures are
 /// reproducible) to <see cref="DefaultMaxPoints"/> and the plot says so.
 /// </summary>
-public static partial class Plots
+internal static partial class Plots
 {
     public const int DefaultMaxPoints = 50_000;
     public const string PreferredFont = "DejaVu Sans";

@@ -11,7 +11,7 @@ namespace AlHpc.ActiveLearning;
 /// the line, and for an unknown key the nearest valid one; for a wrong value, what the key expects.
 /// No .NET type names.
 /// </summary>
-public static partial class ConfigErrors
+internal static partial class ConfigErrors
 {
     [GeneratedRegex("The JSON property '([^']*)' could not be mapped")]
     private static partial Regex Unmapped();

@@ -27,7 +27,7 @@ namespace AlHpc.ActiveLearning;
 /// not relaxed), finite energy, forces when asked for (finite).
 /// </para>
 /// </summary>
-public sealed class ExternalCommandOracle : IBatchOracle
+internal sealed class ExternalCommandOracle : IBatchOracle
 {
     private long _calls;
     private readonly object _gate = new();

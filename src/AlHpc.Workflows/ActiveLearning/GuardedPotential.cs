@@ -3,7 +3,7 @@ using AlHpc.Potentials;
 namespace AlHpc.ActiveLearning;
 
 /// <summary>Counts of trial moves the guard rejected (thread safe).</summary>
-public sealed class GuardStats
+internal sealed class GuardStats
 {
     private long _nonFinite, _belowFloor;
 
@@ -26,7 +26,7 @@ public sealed class GuardStats
 /// them first (<see cref="MonteCarlo.ClusterCriterion"/>, counted in their OverlapRejections). Species pass through:
 /// the inner potential's <see cref="IPotential.Species"/>, and its backend's types (typed reset and insertion, bead types).
 /// </summary>
-public sealed class GuardedPotential : IPotential
+internal sealed class GuardedPotential : IPotential
 {
     public GuardedPotential(IPotential inner, double floorPerMolecule)
     {

@@ -31,7 +31,7 @@ public sealed class OracleBatchInfo
 /// Opening a batch directory that already exists (a resumed run) collects finished attempts, re-attaches
 /// to queued and running ones, and submits only tasks without a live or successful attempt.
 /// </summary>
-public sealed class OracleDispatcher
+internal sealed class OracleDispatcher
 {
     public const string WrapperFile = "run-task.sh";
     private readonly ExternalCommandOracle _oracle;

@@ -70,7 +70,7 @@ public interface IOracleScheduler
 }
 
 /// <summary>Process-group helpers (Linux): kill a session's whole group, tell whether a PID is still the process we started.</summary>
-public static class ProcessGroups
+internal static class ProcessGroups
 {
     [DllImport("libc", SetLastError = true, EntryPoint = "kill")]
     private static extern int SysKill(int pid, int sig);
@@ -143,7 +143,7 @@ public static class ProcessGroups
 /// <see cref="Capacity"/> at once. A process survives a SIGKILL of the driver; a resumed driver finds it
 /// again by PID and start time and waits for it.
 /// </summary>
-public sealed class LocalProcessScheduler(int processes) : IOracleScheduler
+internal sealed class LocalProcessScheduler(int processes) : IOracleScheduler
 {
     private readonly Dictionary<int, Process> _children = new();
 
@@ -253,7 +253,7 @@ public sealed class LocalProcessScheduler(int processes) : IOracleScheduler
 /// Liveness from <c>squeue -h -r --name=...</c> (sacct needs accounting storage, which many small clusters
 /// lack); results from the attempt directories themselves.
 /// </summary>
-public sealed class SlurmScheduler(SlurmSettings settings) : IOracleScheduler
+internal sealed class SlurmScheduler(SlurmSettings settings) : IOracleScheduler
 {
     public string Name => "slurm";
     public int Capacity => int.MaxValue;

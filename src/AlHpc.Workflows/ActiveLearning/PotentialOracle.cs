@@ -8,7 +8,7 @@ namespace AlHpc.ActiveLearning;
 /// <see cref="DefaultComponents.CreateReferencePotential"/>). The structures of one call are labelled
 /// in parallel, one evaluator per worker thread; results do not depend on the thread count.
 /// </summary>
-public sealed class PotentialOracle : IOracle
+internal sealed class PotentialOracle : IOracle
 {
     private readonly IPotential _potential;
     private readonly bool _parallel;

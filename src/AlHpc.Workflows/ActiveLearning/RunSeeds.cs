@@ -18,7 +18,7 @@ public enum SeedPurpose
 /// state from one iteration to the next, so a run resumed after iteration k makes exactly the choices
 /// the uninterrupted run makes.
 /// </summary>
-public static class RunSeeds
+internal static class RunSeeds
 {
     public static int For(int masterSeed, int iteration, SeedPurpose purpose)
     {

@@ -10,7 +10,7 @@ namespace AlHpc.Evaluation;
 /// by-size.csv (one row per cluster size) and metrics.json (everything). Units: energies in
 /// meV/molecule, forces in meV/A. NaN (no data) is written as an empty CSV field and JSON null.
 /// </summary>
-public static class MetricsReport
+internal static class MetricsReport
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 

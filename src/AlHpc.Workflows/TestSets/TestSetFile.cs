@@ -127,7 +127,7 @@ public static class TestSetFile
 /// An open test-set file: validated header and offsets in memory, clusters read on demand by
 /// hyperslab (for sets larger than memory) or all at once. Not thread safe.
 /// </summary>
-public sealed class TestSetReader : IDisposable
+internal sealed class TestSetReader : IDisposable
 {
     private readonly NativeFile _file;
     private readonly string _path;

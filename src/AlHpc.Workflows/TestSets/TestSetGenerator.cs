@@ -121,7 +121,7 @@ public sealed record TestSetRecipe
 }
 
 /// <summary>One planned chain: which clusters of the set it produces and how.</summary>
-public readonly record struct ChainPlan(int Index, int FirstCluster, int Snapshots, int Size, bool Nested, double TemperatureK, ulong Seed, bool CompactStart);
+internal readonly record struct ChainPlan(int Index, int FirstCluster, int Snapshots, int Size, bool Nested, double TemperatureK, ulong Seed, bool CompactStart);
 
 /// <summary>A generated, labelled test set with per-cluster provenance.</summary>
 public sealed record GeneratedTestSet(
@@ -147,7 +147,7 @@ public sealed record GeneratedTestSet(
 public static class TestSetGenerator
 {
     /// <summary>The chains of a recipe and seed (deterministic; independent of threads).</summary>
-    public static ChainPlan[] Plan(TestSetRecipe recipe, ulong seed)
+    internal static ChainPlan[] Plan(TestSetRecipe recipe, ulong seed)
     {
         recipe.Validate();
         int chains = recipe.ChainCount, range = recipe.MaxSize - recipe.MinSize + 1;
@@ -180,7 +180,7 @@ public static class TestSetGenerator
     }
 
     /// <summary>Clusters per size of a plan (sizes with none are absent): a chain gives all its snapshots one size.</summary>
-    public static SortedDictionary<int, int> CountsBySize(ChainPlan[] plan)
+    internal static SortedDictionary<int, int> CountsBySize(ChainPlan[] plan)
     {
         var d = new SortedDictionary<int, int>();
         foreach (var ch in plan) d[ch.Size] = d.GetValueOrDefault(ch.Size) + ch.Snapshots;
@@ -192,7 +192,7 @@ public static class TestSetGenerator
     /// get how many and which count would give equal counts. <paramref name="count"/>: what the caller calls
     /// the recipe's <see cref="TestSetRecipe.Count"/> (the CLI: its option).
     /// </summary>
-    public static string? UnequalCountsNote(TestSetRecipe recipe, ChainPlan[] plan, string count = "count")
+    internal static string? UnequalCountsNote(TestSetRecipe recipe, ChainPlan[] plan, string count = "count")
     {
         var counts = CountsBySize(plan);
         var all = Enumerable.Range(recipe.MinSize, recipe.MaxSize - recipe.MinSize + 1).Select(s => (Size: s, Count: counts.GetValueOrDefault(s))).ToList();

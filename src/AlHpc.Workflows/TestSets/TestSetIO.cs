@@ -8,7 +8,7 @@ namespace AlHpc.TestSets;
 /// format) or .xyz/.extxyz (extended XYZ, one frame per cluster, energy= and forces columns; an XSF file
 /// is read as one cluster). Writes are atomic.
 /// </summary>
-public static class TestSetIO
+internal static class TestSetIO
 {
     /// <summary>Loads a whole set; <paramref name="metadata"/> is the file's (HDF5) or a minimal one (extxyz).</summary>
     public static ClusterBatch Load(string path, out TestSetMetadata metadata)

@@ -7,7 +7,7 @@ namespace AlHpc.Thermodynamics;
 /// P(n) = sum_p H_p(n) / sum_p N_p exp(w_p(n) - f_p), with exp(f_p) = sum_n P(n) exp(w_p(n)),
 /// iterated to self-consistency (in logarithms).
 /// </summary>
-public static class Wham
+internal static class Wham
 {
     /// <summary>
     /// ln P(n) (bin index), normalised so the first bin is 0. Bins no period visited get -infinity.

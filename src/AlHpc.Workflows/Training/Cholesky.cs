@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace AlHpc.Training;
 
 /// <summary>Thrown when a matrix that must be symmetric positive definite cannot be factorized, even with jitter.</summary>
-public sealed class CholeskyException(string message) : InvalidOperationException(message);
+internal sealed class CholeskyException(string message) : InvalidOperationException(message);
 
 /// <summary>
 /// Cholesky factorization A = L L^T of a dense symmetric positive-definite n x n matrix stored row-major
@@ -12,7 +12,7 @@ public sealed class CholeskyException(string message) : InvalidOperationExceptio
 /// the strict upper triangle is left untouched. Written for the Levenberg-Marquardt normal matrices of the
 /// trainer (n up to a few hundred); no allocation.
 /// </summary>
-public static class Cholesky
+internal static class Cholesky
 {
     /// <summary>
     /// Factorizes in place. Returns false (matrix partly overwritten) when a pivot is not positive and

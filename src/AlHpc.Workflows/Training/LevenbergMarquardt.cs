@@ -23,7 +23,7 @@ public enum LmForm
 /// per trial). All buffers are allocated once for the largest m and p; nothing is allocated per step.
 /// Results do not depend on the thread count (every matrix entry is one dot product on one thread).
 /// </summary>
-public sealed class LevenbergMarquardt
+internal sealed class LevenbergMarquardt
 {
     private readonly int _maxRows;
     private readonly int _p;

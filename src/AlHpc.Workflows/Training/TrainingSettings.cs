@@ -239,7 +239,7 @@ public sealed record TrainingSettings
 }
 
 /// <summary>A bad training setting: <paramref name="Setting"/> is its property name, <see cref="Key"/> its configuration key.</summary>
-public readonly record struct SettingProblem(string Setting, string Problem)
+public record struct SettingProblem(string Setting, string Problem)
 {
     /// <summary>camelCase, as in the configuration file ("batchSize").</summary>
     public string Key => char.ToLowerInvariant(Setting[0]) + Setting[1..];
