@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using AlHpc.Geometry;
 
 namespace AlHpc.MonteCarlo;
 
@@ -25,7 +25,7 @@ public enum CriterionResult
 /// neighbour (bonded to the old k, not to the new k) is reachable from the new k. The check therefore
 /// (1) scans the neighbours of the new position (overlap, at least one bond), (2) lists the lost
 /// neighbours, and when there are any (3) runs a breadth-first search from the new k that stops as soon
-/// as all lost neighbours are reached. Neighbour queries use a spatial hash of cubic cells of edge
+/// as all lost neighbours are reached. Neighbour queries go to a <see cref="CellHash"/> of cell edge
 /// <see cref="Distance"/> (27 cells per query) that follows the beads wherever they drift. All buffers
 /// are reused: no allocation per check after <see cref="Reset"/>.
 /// </para>
@@ -38,18 +38,12 @@ public enum CriterionResult
 /// </summary>
 public sealed class ClusterCriterion
 {
-    private readonly double _d2, _min2, _inv;
-    private double[] _pos = new double[48];
-    private int _n;
-    // Spatial hash: bucket heads, per-bead doubly linked lists and the bucket of each bead.
-    private int[] _head = new int[64];
-    private int _mask = 63;
-    private int[] _next = new int[16], _prev = new int[16], _bucketOf = new int[16];
+    private readonly double _min2;
+    private readonly CellHash _grid;
     // Search buffers: stamps instead of clearing, a queue, the lost-neighbour list.
     private int[] _seen = new int[16], _lostMark = new int[16], _newMark = new int[16];
     private int[] _queue = new int[16], _lost = new int[16];
     private int _stamp;
-    private readonly int[] _scannedBuckets = new int[27];
 
     /// <param name="distance">Bond distance (A) of the Stillinger criterion (default 4.0).</param>
     /// <param name="minDistance">Overlap distance (A): pairs closer than this are rejected; 0 disables it. Must be below <paramref name="distance"/>.</param>
@@ -59,9 +53,8 @@ public sealed class ClusterCriterion
         if (!(minDistance >= 0) || minDistance >= distance) throw new ArgumentOutOfRangeException(nameof(minDistance), "the overlap distance must be >= 0 and below the criterion distance");
         Distance = distance;
         MinDistance = minDistance;
-        _d2 = distance * distance;
         _min2 = minDistance * minDistance;
-        _inv = 1.0 / distance;
+        _grid = new CellHash(distance);
     }
 
     /// <summary>Bond distance (A).</summary>
@@ -71,13 +64,13 @@ public sealed class ClusterCriterion
     public double MinDistance { get; }
 
     /// <summary>Current number of beads.</summary>
-    public int Count => _n;
+    public int Count => _grid.Count;
 
     /// <summary>How many move checks needed the breadth-first search (diagnostics; the rest were decided locally).</summary>
     public long SearchCount { get; private set; }
 
     /// <summary>The criterion's copy of the positions (A).</summary>
-    public ReadOnlySpan<double> Positions => _pos.AsSpan(0, 3 * _n);
+    public ReadOnlySpan<double> Positions => _grid.Positions;
 
     /// <summary>
     /// Loads a configuration. Returns <see cref="CriterionResult.Ok"/> when it is one connected cluster
@@ -86,29 +79,20 @@ public sealed class ClusterCriterion
     /// </summary>
     public CriterionResult Reset(ReadOnlySpan<double> positions)
     {
-        if (positions.Length % 3 != 0) throw new ArgumentException("positions length must be a multiple of 3", nameof(positions));
-        int n = positions.Length / 3;
-        for (int i = 0; i < positions.Length; i++)
-            if (!double.IsFinite(positions[i])) throw new ArgumentException($"position of bead {i / 3} is not finite", nameof(positions));
-        EnsureCapacity(n);
-        int tableSize = 64;
-        while (tableSize < 2 * n) tableSize <<= 1;
-        if (_head.Length != tableSize) _head = new int[tableSize];
-        _mask = tableSize - 1;
-        _head.AsSpan().Fill(-1);
-        positions.CopyTo(_pos);
-        _n = n;
-        for (int i = 0; i < n; i++) Link(i, BucketOf(_pos[3 * i], _pos[3 * i + 1], _pos[3 * i + 2]));
+        _grid.Reset(positions);
+        EnsureCapacity(_grid.Count);
         return CheckWhole();
     }
 
     /// <summary>Full check of the loaded configuration: connected and free of overlaps (O(N)).</summary>
     public CriterionResult CheckWhole()
     {
-        if (_n == 0) return CriterionResult.Ok;
+        int n = _grid.Count;
+        if (n == 0) return CriterionResult.Ok;
+        var p = _grid.Positions;
         if (_min2 > 0)
-            for (int i = 0; i < _n; i++)
-                if (HasOverlap(_pos[3 * i], _pos[3 * i + 1], _pos[3 * i + 2], i, -1)) return CriterionResult.Overlap;
+            for (int i = 0; i < n; i++)
+                if (HasOverlap(p[3 * i], p[3 * i + 1], p[3 * i + 2], i)) return CriterionResult.Overlap;
         int stamp = NextStamp();
         _seen[0] = stamp;
         _queue[0] = 0;
@@ -119,14 +103,14 @@ public sealed class ClusterCriterion
             int none = 0;
             tail = ExpandFrom(j, -1, stamp, tail, -1, ref none);
         }
-        return tail == _n ? CriterionResult.Ok : CriterionResult.Disconnected;
+        return tail == n ? CriterionResult.Ok : CriterionResult.Disconnected;
     }
 
     /// <summary>Would moving bead <paramref name="index"/> to (x, y, z) (A) keep one connected cluster without overlaps?</summary>
     public CriterionResult CheckMove(int index, double x, double y, double z)
     {
-        if ((uint)index >= (uint)_n) throw new ArgumentOutOfRangeException(nameof(index));
-        if (_n == 1) return CriterionResult.Ok;
+        if ((uint)index >= (uint)_grid.Count) throw new ArgumentOutOfRangeException(nameof(index));
+        if (_grid.Count == 1) return CriterionResult.Ok;
         // (1) neighbours of the new position: overlap test, mark them, count them.
         int newStamp = NextStamp();
         int newCount = 0;
@@ -160,7 +144,7 @@ public sealed class ClusterCriterion
     /// <summary>Would inserting a bead at (x, y, z) (A) keep the criterion? (It needs one bond and no overlap.)</summary>
     public CriterionResult CheckInsert(double x, double y, double z)
     {
-        if (_n == 0) return CriterionResult.Ok;
+        if (_grid.Count == 0) return CriterionResult.Ok;
         int stamp = NextStamp();
         int count = 0;
         ScanNeighbours(x, y, z, -1, stamp, ref count, out bool overlap);
@@ -171,8 +155,8 @@ public sealed class ClusterCriterion
     /// <summary>Would removing bead <paramref name="index"/> leave one connected cluster?</summary>
     public CriterionResult CheckRemove(int index)
     {
-        if ((uint)index >= (uint)_n) throw new ArgumentOutOfRangeException(nameof(index));
-        if (_n <= 2) return CriterionResult.Ok;
+        if ((uint)index >= (uint)_grid.Count) throw new ArgumentOutOfRangeException(nameof(index));
+        if (_grid.Count <= 2) return CriterionResult.Ok;
         // Every component of G - k holds an old neighbour of k: connected iff all old neighbours meet.
         int lostStamp = NextStamp();
         int lostCount = CollectLost(index, newStamp: -1, lostStamp);
@@ -194,49 +178,17 @@ public sealed class ClusterCriterion
     }
 
     /// <summary>Commits a move of bead <paramref name="index"/> to (x, y, z) (A).</summary>
-    public void CommitMove(int index, double x, double y, double z)
-    {
-        if ((uint)index >= (uint)_n) throw new ArgumentOutOfRangeException(nameof(index));
-        _pos[3 * index] = x; _pos[3 * index + 1] = y; _pos[3 * index + 2] = z;
-        int b = BucketOf(x, y, z);
-        if (b != _bucketOf[index]) { Unlink(index); Link(index, b); }
-    }
+    public void CommitMove(int index, double x, double y, double z) => _grid.Move(index, x, y, z);
 
     /// <summary>Commits an insertion at (x, y, z) (A); the new bead gets index <see cref="Count"/> - 1.</summary>
     public void CommitInsert(double x, double y, double z)
     {
-        if (2 * (_n + 1) > _head.Length)
-        {
-            // Grow the hash table (rebuild); rare.
-            var copy = _pos.AsSpan(0, 3 * _n).ToArray();
-            var all = new double[copy.Length + 3];
-            copy.CopyTo(all, 0);
-            all[^3] = x; all[^2] = y; all[^1] = z;
-            Reset(all);
-            return;
-        }
-        EnsureCapacity(_n + 1);
-        int i = _n++;
-        _pos[3 * i] = x; _pos[3 * i + 1] = y; _pos[3 * i + 2] = z;
-        Link(i, BucketOf(x, y, z));
+        EnsureCapacity(_grid.Count + 1);
+        _grid.Add(x, y, z);
     }
 
     /// <summary>Commits removal of bead <paramref name="index"/>: the last bead moves into its slot (swap-remove).</summary>
-    public void CommitRemove(int index)
-    {
-        if ((uint)index >= (uint)_n) throw new ArgumentOutOfRangeException(nameof(index));
-        int last = _n - 1;
-        Unlink(index);
-        if (index != last)
-        {
-            Unlink(last);
-            _pos[3 * index] = _pos[3 * last];
-            _pos[3 * index + 1] = _pos[3 * last + 1];
-            _pos[3 * index + 2] = _pos[3 * last + 2];
-            Link(index, BucketOf(_pos[3 * index], _pos[3 * index + 1], _pos[3 * index + 2]));
-        }
-        _n--;
-    }
+    public void CommitRemove(int index) => _grid.SwapRemove(index);
 
     /// <summary>
     /// Plain reference (O(N^2) depth-first search, no cells): is the configuration one connected cluster
@@ -284,99 +236,48 @@ public sealed class ClusterCriterion
 
     private void EnsureCapacity(int n)
     {
-        if (_next.Length >= n && _pos.Length >= 3 * n) return;
-        int cap = Math.Max(n, 2 * _next.Length);
-        Array.Resize(ref _pos, 3 * cap);
-        Array.Resize(ref _next, cap); Array.Resize(ref _prev, cap); Array.Resize(ref _bucketOf, cap);
+        if (_seen.Length >= n) return;
+        int cap = Math.Max(n, 2 * _seen.Length);
         Array.Resize(ref _seen, cap); Array.Resize(ref _lostMark, cap); Array.Resize(ref _newMark, cap);
         Array.Resize(ref _queue, cap); Array.Resize(ref _lost, cap);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private long Cell(double v) => (long)Math.Floor(v * _inv);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Hash(long cx, long cy, long cz) =>
-        (int)(unchecked((ulong)(cx * 73856093L ^ cy * 19349663L ^ cz * 83492791L) * 0x9E3779B97F4A7C15UL >> 32) & (ulong)_mask);
-
-    private int BucketOf(double x, double y, double z) => Hash(Cell(x), Cell(y), Cell(z));
-
-    private void Link(int i, int b)
-    {
-        _bucketOf[i] = b;
-        int h = _head[b];
-        _next[i] = h;
-        _prev[i] = -1;
-        if (h >= 0) _prev[h] = i;
-        _head[b] = i;
-    }
-
-    private void Unlink(int i)
-    {
-        int p = _prev[i], nx = _next[i];
-        if (p >= 0) _next[p] = nx; else _head[_bucketOf[i]] = nx;
-        if (nx >= 0) _prev[nx] = p;
-    }
-
-    /// <summary>The distinct buckets of the 27 cells around (x, y, z); returns their count.</summary>
-    private int BucketsAround(double x, double y, double z)
-    {
-        long cx = Cell(x), cy = Cell(y), cz = Cell(z);
-        int count = 0;
-        for (long a = cx - 1; a <= cx + 1; a++)
-            for (long b = cy - 1; b <= cy + 1; b++)
-                for (long c = cz - 1; c <= cz + 1; c++)
-                {
-                    int h = Hash(a, b, c);
-                    bool dup = false;
-                    for (int t = 0; t < count; t++) if (_scannedBuckets[t] == h) { dup = true; break; }
-                    if (!dup) _scannedBuckets[count++] = h;
-                }
-        return count;
-    }
+    /// <summary>The beads bonded to (x, y, z): within <see cref="Distance"/>, inclusive.</summary>
+    private CellHash.NeighbourEnumerator Bonded(double x, double y, double z) => _grid.WithinInclusive(x, y, z, Distance);
 
     /// <summary>Marks (with <paramref name="stamp"/> in _newMark) and counts beads bonded to (x, y, z), excluding <paramref name="skip"/>.</summary>
     private void ScanNeighbours(double x, double y, double z, int skip, int stamp, ref int count, out bool overlap)
     {
         overlap = false;
-        int nb = BucketsAround(x, y, z);
-        for (int t = 0; t < nb; t++)
-            for (int j = _head[_scannedBuckets[t]]; j >= 0; j = _next[j])
-            {
-                if (j == skip) continue;
-                double dx = _pos[3 * j] - x, dy = _pos[3 * j + 1] - y, dz = _pos[3 * j + 2] - z;
-                double r2 = dx * dx + dy * dy + dz * dz;
-                if (r2 < _min2) { overlap = true; return; }
-                if (r2 <= _d2) { _newMark[j] = stamp; count++; }
-            }
+        foreach (var nb in Bonded(x, y, z))
+        {
+            int j = nb.Index;
+            if (j == skip) continue;
+            if (nb.R2 < _min2) { overlap = true; return; }
+            _newMark[j] = stamp;
+            count++;
+        }
     }
 
-    private bool HasOverlap(double x, double y, double z, int skip, int skip2)
+    private bool HasOverlap(double x, double y, double z, int skip)
     {
-        int nb = BucketsAround(x, y, z);
-        for (int t = 0; t < nb; t++)
-            for (int j = _head[_scannedBuckets[t]]; j >= 0; j = _next[j])
-            {
-                if (j == skip || j == skip2) continue;
-                double dx = _pos[3 * j] - x, dy = _pos[3 * j + 1] - y, dz = _pos[3 * j + 2] - z;
-                if (dx * dx + dy * dy + dz * dz < _min2) return true;
-            }
+        foreach (var nb in _grid.Within(x, y, z, MinDistance))
+            if (nb.Index != skip) return true;
         return false;
     }
 
     /// <summary>Lists in _lost (marked with lostStamp) the beads bonded to bead k's current position and not marked with newStamp.</summary>
     private int CollectLost(int k, int newStamp, int lostStamp)
     {
-        double x = _pos[3 * k], y = _pos[3 * k + 1], z = _pos[3 * k + 2];
+        var p = _grid.Positions;
         int count = 0;
-        int nb = BucketsAround(x, y, z);
-        for (int t = 0; t < nb; t++)
-            for (int j = _head[_scannedBuckets[t]]; j >= 0; j = _next[j])
-            {
-                if (j == k || _newMark[j] == newStamp) continue;
-                double dx = _pos[3 * j] - x, dy = _pos[3 * j + 1] - y, dz = _pos[3 * j + 2] - z;
-                if (dx * dx + dy * dy + dz * dz <= _d2) { _lostMark[j] = lostStamp; _lost[count++] = j; }
-            }
+        foreach (var nb in Bonded(p[3 * k], p[3 * k + 1], p[3 * k + 2]))
+        {
+            int j = nb.Index;
+            if (j == k || _newMark[j] == newStamp) continue;
+            _lostMark[j] = lostStamp;
+            _lost[count++] = j;
+        }
         return count;
     }
 
@@ -398,39 +299,29 @@ public sealed class ClusterCriterion
 
     private bool BondedToMarked(int j, int skip, int newStamp)
     {
-        double x = _pos[3 * j], y = _pos[3 * j + 1], z = _pos[3 * j + 2];
-        int nb = BucketsAround(x, y, z);
-        for (int t = 0; t < nb; t++)
-            for (int i = _head[_scannedBuckets[t]]; i >= 0; i = _next[i])
-            {
-                if (i == skip || _newMark[i] != newStamp) continue;
-                double dx = _pos[3 * i] - x, dy = _pos[3 * i + 1] - y, dz = _pos[3 * i + 2] - z;
-                if (dx * dx + dy * dy + dz * dz <= _d2) return true;
-            }
+        var p = _grid.Positions;
+        foreach (var nb in Bonded(p[3 * j], p[3 * j + 1], p[3 * j + 2]))
+            if (nb.Index != skip && _newMark[nb.Index] == newStamp) return true;
         return false;
     }
 
     /// <summary>Enqueues the unseen beads bonded to (x, y, z), except <paramref name="skip"/>.</summary>
     private void ScanInto(double x, double y, double z, int skip, int seen, ref int tail, int lostStamp, ref int lostCount)
     {
-        int nb = BucketsAround(x, y, z);
-        for (int t = 0; t < nb; t++)
-            for (int j = _head[_scannedBuckets[t]]; j >= 0; j = _next[j])
-            {
-                if (j == skip || _seen[j] == seen) continue;
-                double dx = _pos[3 * j] - x, dy = _pos[3 * j + 1] - y, dz = _pos[3 * j + 2] - z;
-                if (dx * dx + dy * dy + dz * dz <= _d2)
-                {
-                    _seen[j] = seen;
-                    _queue[tail++] = j;
-                    if (lostStamp >= 0 && _lostMark[j] == lostStamp) lostCount--;
-                }
-            }
+        foreach (var nb in Bonded(x, y, z))
+        {
+            int j = nb.Index;
+            if (j == skip || _seen[j] == seen) continue;
+            _seen[j] = seen;
+            _queue[tail++] = j;
+            if (lostStamp >= 0 && _lostMark[j] == lostStamp) lostCount--;
+        }
     }
 
     private int ExpandFrom(int j, int skip, int seen, int tail, int lostStamp, ref int lostCount)
     {
-        ScanInto(_pos[3 * j], _pos[3 * j + 1], _pos[3 * j + 2], skip, seen, ref tail, lostStamp, ref lostCount);
+        var p = _grid.Positions;
+        ScanInto(p[3 * j], p[3 * j + 1], p[3 * j + 2], skip, seen, ref tail, lostStamp, ref lostCount);
         return tail;
     }
 }
