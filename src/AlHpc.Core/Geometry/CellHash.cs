@@ -147,47 +147,59 @@ public sealed class CellHash
     public ref struct NeighbourEnumerator
     {
         private readonly CellHash _h;
+        private readonly double[] _pos;
+        private readonly int[] _next;
         private readonly double _x, _y, _z, _bound;
         private readonly long _firstKey;
         private int _cell, _j;
-        private Neighbour _current;
+        private double _dx, _dy, _dz, _r2;
 
         internal NeighbourEnumerator(CellHash h, double x, double y, double z, double bound)
         {
-            _h = h; _x = x; _y = y; _z = z; _bound = bound;
+            _h = h; _pos = h._pos; _next = h._next;
+            _x = x; _y = y; _z = z; _bound = bound;
             _firstKey = Pack(h.Cell(x) - 1, h.Cell(y) - 1, h.Cell(z) - 1);
             _cell = -1;
             _j = -1;
         }
 
-        public readonly Neighbour Current => _current;
+        public readonly Neighbour Current
+        {
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            get => new(_j, _dx, _dy, _dz, _r2);
+        }
 
         public readonly NeighbourEnumerator GetEnumerator() => this;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool MoveNext()
         {
-            var h = _h;
-            int[] next = h._next;
-            double[] pos = h._pos;
+            double[] pos = _pos;
+            int[] next = _next;
             int j = _j >= 0 ? next[_j] : -1;
             while (true)
             {
-                while (j < 0)
-                {
-                    if (_cell >= 26) { _cell = 27; _j = -1; return false; }
-                    int slot = h.Find(_firstKey + CellOffsets[++_cell]);
-                    j = slot >= 0 ? h._heads[slot] : -1;
-                }
+                if (j < 0 && (j = NextChain()) < 0) { _j = -1; return false; }
                 double dx = pos[3 * j] - _x, dy = pos[3 * j + 1] - _y, dz = pos[3 * j + 2] - _z;
                 double r2 = dx * dx + dy * dy + dz * dz;
                 if (r2 < _bound)
                 {
-                    _j = j;
-                    _current = new Neighbour(j, dx, dy, dz, r2);
+                    _j = j; _dx = dx; _dy = dy; _dz = dz; _r2 = r2;
                     return true;
                 }
                 j = next[j];
             }
+        }
+
+        /// <summary>The first bead of the next non-empty cell of the 27, or -1 when none is left.</summary>
+        private int NextChain()
+        {
+            while (_cell < 26)
+            {
+                int slot = _h.Find(_firstKey + CellOffsets[++_cell]);
+                if (slot >= 0 && _h._heads[slot] >= 0) return _h._heads[slot];
+            }
+            return -1;
         }
     }
 

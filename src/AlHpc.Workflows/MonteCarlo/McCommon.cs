@@ -48,6 +48,9 @@ public abstract record McSettings
     /// incremental energy (0: never).</summary>
     public int ResyncEvery { get; init; } = 100;
 
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the bad setting.</summary>
+    internal abstract void Validate();
+
     private protected void ValidateCommon(int cycles)
     {
         if (cycles < 0) throw new ArgumentOutOfRangeException(nameof(cycles), "cycles must be >= 0");
@@ -101,6 +104,46 @@ public abstract record McResult
     public double AcceptanceRatio => Attempts > 0 ? (double)Accepted / Attempts : 0;
 }
 
+/// <summary>
+/// A sampler of one cluster on the shared cycle loop (<see cref="MetropolisSampler"/>, <see cref="NestedSampler"/>).
+/// It holds only its validated settings: it can be reused and shared between threads; every <see cref="Run"/>
+/// creates its own criterion, chain and random stream, and needs its own backend (backends are not thread safe).
+/// </summary>
+public abstract class McSampler<TSettings, TResult> where TSettings : McSettings where TResult : McResult
+{
+    private protected McSampler(TSettings settings)
+    {
+        settings.Validate();
+        Settings = settings;
+    }
+
+    public TSettings Settings { get; }
+
+    /// <summary>
+    /// Runs the walker from <paramref name="start"/> (flat positions, A; at least one bead) on <paramref name="backend"/>
+    /// (which is reset to the start). Frames (positions, energy, the sampler's Info keys) go to
+    /// <paramref name="onFrame"/> every TrajectoryEvery cycles; <paramref name="progress"/> gets (cycles done, cycles
+    /// total) after every cycle. Problems with the start or with energies are reported in
+    /// <see cref="McResult.Status"/>, never thrown; invalid settings throw at construction.
+    /// </summary>
+    public TResult Run(IMcEnergyBackend backend, ReadOnlySpan<double> start, Action<Cluster>? onFrame = null,
+        Action<long, long>? progress = null, CancellationToken cancellation = default)
+    {
+        if (start.Length % 3 != 0 || start.Length == 0) throw new ArgumentException("start must hold at least one bead (flat x,y,z)", nameof(start));
+        var chain = new McChain(backend, Settings.CriterionDistance, Settings.MinPairDistance, Settings.MaxStep, trackLowest: true);
+        if (chain.Start(start, out double energy) is { } bad)
+            return McChain.NotStarted(Unstarted(), bad, start, energy, Settings.MaxStep);
+        var rng = new McRandom(Settings.Seed);
+        return Walk(chain, ref rng, onFrame, progress, cancellation);
+    }
+
+    /// <summary>The sampler's own fields of a result for a run that could not start.</summary>
+    private protected abstract TResult Unstarted();
+
+    /// <summary>The run itself, from the loaded start (<paramref name="chain"/>).</summary>
+    private protected abstract TResult Walk(McChain chain, ref McRandom rng, Action<Cluster>? onFrame, Action<long, long>? progress, CancellationToken cancellation);
+}
+
 internal static class McShared
 {
     internal static string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
@@ -111,24 +154,6 @@ internal static class McShared
         c.SetInfo("sampler", sampler);
         c.SetInfo("cycle", cycle.ToString(CultureInfo.InvariantCulture));
         return c;
-    }
-
-    /// <summary>
-    /// Resets the criterion and the backend to the start structure. Null when the run can start (then
-    /// <paramref name="energy"/> is its energy, eV); otherwise why not (<paramref name="energy"/> NaN or the non-finite value).
-    /// </summary>
-    internal static (McStatus Status, string Message)? Start(ClusterCriterion criterion, IMcEnergyBackend backend, ReadOnlySpan<double> start, out double energy)
-    {
-        energy = double.NaN;
-        var check = criterion.Reset(start);
-        if (check != CriterionResult.Ok)
-            return (McStatus.InvalidStart, check == CriterionResult.Overlap
-                ? $"start structure has beads closer than {criterion.MinDistance} A"
-                : $"start structure is not one cluster (criterion {criterion.Distance} A)");
-        energy = backend.Reset(start);
-        if (!double.IsFinite(energy))
-            return (McStatus.NonFiniteStartEnergy, $"the backend gives a non-finite energy ({energy}) for the start structure");
-        return null;
     }
 
     /// <summary>
@@ -143,21 +168,6 @@ internal static class McShared
         y = positions[3 * k + 1] + step * (2 * rng.NextDouble() - 1);
         z = positions[3 * k + 2] + step * (2 * rng.NextDouble() - 1);
         return k;
-    }
-
-    /// <summary>
-    /// Periodic full recompute of the backend (stops round-off drift of the incremental energy): records the
-    /// drift and a new lowest energy. Returns null, or the reason the run must stop (a non-finite energy).
-    /// </summary>
-    internal static string? Resync(IMcEnergyBackend backend, double[] scratch, long cycle, ref double maxDrift, ref double lowest, double[] lowestPositions)
-    {
-        backend.Positions.CopyTo(scratch);
-        double incremental = backend.TotalEnergy;
-        double full = backend.Reset(scratch);
-        if (!double.IsFinite(full)) return $"full recompute at cycle {cycle} gave a non-finite energy ({full})";
-        maxDrift = Math.Max(maxDrift, Math.Abs(full - incremental));
-        if (full < lowest) { lowest = full; scratch.CopyTo(lowestPositions, 0); }
-        return null;
     }
 
     /// <summary>Step-size update towards a target acceptance: step *= exp(ratio - target), clamped.</summary>

@@ -23,7 +23,7 @@ public sealed record MetropolisSettings : McSettings
 
     internal int Equilibration => Math.Min(Cycles, EquilibrationCycles ?? Cycles / 10);
 
-    internal void Validate()
+    internal override void Validate()
     {
         if (!(TemperatureK > 0) || !double.IsFinite(TemperatureK)) throw new ArgumentOutOfRangeException(nameof(TemperatureK), "temperature must be a positive number of K");
         ValidateCommon(Cycles);
@@ -57,142 +57,74 @@ public sealed record MetropolisResult : McResult
 /// rejected before any energy is computed; a move with a non-finite energy change is rejected and counted.
 /// Otherwise it is accepted with probability min(1, exp(-dE / kT)). The step s is tuned towards the target
 /// acceptance during the equilibration cycles only, then frozen. Reproducible bit for bit from the seed.
-/// Allocation-free per move; frames allocate one <see cref="Cluster"/> each.
+/// Allocation-free per move; frames allocate one <see cref="Cluster"/> each, with the Info keys sampler, cycle,
+/// phase, temperature_K, acceptance and max_step.
 /// </summary>
-public sealed class MetropolisSampler
+public sealed class MetropolisSampler(MetropolisSettings settings) : McSampler<MetropolisSettings, MetropolisResult>(settings)
 {
-    private readonly MetropolisSettings _s;
+    private protected override MetropolisResult Unstarted() => new();
 
-    public MetropolisSampler(MetropolisSettings settings)
+    private protected override MetropolisResult Walk(McChain chain, ref McRandom rng, Action<Cluster>? onFrame, Action<long, long>? progress, CancellationToken cancellation)
     {
-        settings.Validate();
-        _s = settings;
+        var s = Settings;
+        var rule = new Rule(s);
+        var end = chain.RunCycles(ref rng, ref rule, s, s.Cycles, onFrame, progress, cancellation);
+        return chain.Finish(new MetropolisResult
+        {
+            EquilibrationCycles = rule.Equilibration,
+            ProductionAcceptanceRatio = rule.ProductionAttempts > 0 ? (double)rule.ProductionAccepted / rule.ProductionAttempts : 0,
+            EquilibrationAcceptanceRatio = rule.EquilibrationAttempts > 0 ? (double)rule.EquilibrationAccepted / rule.EquilibrationAttempts : 0,
+            EnergyMean = rule.StatCount > 0 ? rule.Mean : double.NaN,
+            EnergyStd = rule.StatCount > 1 ? Math.Sqrt(rule.M2 / (rule.StatCount - 1)) : 0,
+            EnergyMin = rule.StatCount > 0 ? rule.Min : double.NaN,
+            EnergyMax = rule.StatCount > 0 ? rule.Max : double.NaN,
+        }, end);
     }
 
-    public MetropolisSettings Settings => _s;
-
-    /// <summary>
-    /// Runs the chain from <paramref name="start"/> (flat positions, A) on <paramref name="backend"/> (which
-    /// is reset to the start). Frames (positions, energy, Info: sampler, cycle, temperature_K, acceptance,
-    /// max_step, phase) go to <paramref name="onFrame"/> every TrajectoryEvery cycles; <paramref name="progress"/>
-    /// gets (cycles done, cycles total) after every cycle. Problems with the start or with energies are
-    /// reported in <see cref="McResult.Status"/>, never thrown; invalid settings throw at construction.
-    /// </summary>
-    public MetropolisResult Run(IMcEnergyBackend backend, ReadOnlySpan<double> start, Action<Cluster>? onFrame = null,
-        Action<long, long>? progress = null, CancellationToken cancellation = default)
+    /// <summary>Metropolis on the shared cycle loop: the acceptance rule, tuning during equilibration only, the
+    /// per-phase acceptance and the energy statistics over production cycles (Welford).</summary>
+    private struct Rule(MetropolisSettings s) : ICycleRule
     {
-        var s = _s;
-        int n = start.Length / 3;
-        if (start.Length % 3 != 0 || n == 0) throw new ArgumentException("start must hold at least one bead (flat x,y,z)", nameof(start));
-        var criterion = new ClusterCriterion(s.CriterionDistance, s.MinPairDistance);
-        if (McShared.Start(criterion, backend, start, out double energy) is { } bad)
-            return new MetropolisResult
-            {
-                Status = bad.Status, Message = bad.Message,
-                FinalPositions = start.ToArray(), FinalEnergy = energy, LowestEnergy = double.NaN, FinalMaxStep = s.MaxStep,
-            };
+        private readonly MetropolisRule _metropolis = new(1.0 / (Units.BoltzmannEvPerK * s.TemperatureK));
+        private readonly string _temperatureText = McShared.F(s.TemperatureK);
+        private readonly bool _recordEquilibration = s.RecordEquilibration;
+        public readonly int Equilibration = s.Equilibration;
+        public long EquilibrationAttempts, EquilibrationAccepted, ProductionAttempts, ProductionAccepted;
+        public long StatCount;
+        public double Mean, M2, Min = double.PositiveInfinity, Max = double.NegativeInfinity;
 
-        var rng = new McRandom(s.Seed);
-        double beta = 1.0 / (Units.BoltzmannEvPerK * s.TemperatureK);
-        double step = s.MaxStep, stepMax = s.MaxStepLimit ?? s.CriterionDistance;
-        int equil = s.Equilibration;
-        long attEq = 0, accEq = 0, attProd = 0, accProd = 0, winAtt = 0, winAcc = 0;
-        long critRej = 0, overlapRej = 0, nonFinite = 0, frames = 0;
-        double maxDrift = 0, lowest = energy;
-        double[] lowestPos = start.ToArray();
-        double[] scratch = new double[3 * n];
-        // Welford over production cycles.
-        long statN = 0; double mean = 0, m2 = 0, eMin = double.PositiveInfinity, eMax = double.NegativeInfinity;
-        string temperatureText = McShared.F(s.TemperatureK), stepText = McShared.F(step);
-        McStatus status = McStatus.Completed;
-        string? message = null;
-        long cycle = 0;
+        public readonly string Sampler => "metropolis";
+        public readonly void Begin(double energy) { }
+        public readonly bool Accept(double energy, double dE, ref McRandom rng) => _metropolis.Accept(energy, dE, ref rng);
+        public readonly void End(double energy) { }
+        public readonly bool Tunes(long cycle) => cycle <= Equilibration;
+        public readonly bool EndsTuning(long cycle) => cycle == Equilibration;
+        public readonly bool Records(long cycle) => cycle > Equilibration || _recordEquilibration;
 
-        for (cycle = 1; cycle <= s.Cycles; cycle++)
+        public void CountCycle(long cycle, long attempts, long accepted)
         {
-            cancellation.ThrowIfCancellationRequested();
-            bool equilibrating = cycle <= equil;
-            long att = 0, acc = 0;
-            for (int m = 0; m < n; m++)
-            {
-                int k = McShared.Displace(ref rng, backend.Positions, n, step, out double x, out double y, out double z);
-                att++;
-                var c = criterion.CheckMove(k, x, y, z);
-                if (c != CriterionResult.Ok)
-                {
-                    if (c == CriterionResult.Overlap) overlapRej++; else critRej++;
-                    continue;
-                }
-                double dE = backend.ProposeMove(k, x, y, z);
-                if (!double.IsFinite(dE)) { backend.Reject(); nonFinite++; continue; }
-                if (dE <= 0 || rng.NextDouble() < Math.Exp(-beta * dE))
-                {
-                    backend.Accept();
-                    criterion.CommitMove(k, x, y, z);
-                    acc++;
-                    if (backend.TotalEnergy < lowest) { lowest = backend.TotalEnergy; backend.Positions.CopyTo(lowestPos); }
-                }
-                else backend.Reject();
-            }
-            if (equilibrating)
-            {
-                attEq += att; accEq += acc; winAtt += att; winAcc += acc;
-                if (cycle % s.TuneInterval == 0 || cycle == equil)
-                {
-                    step = McShared.Tune(step, winAcc, winAtt, s.TargetAcceptance, s.MinStep, stepMax);
-                    stepText = McShared.F(step);
-                    winAtt = winAcc = 0;
-                }
-            }
-            else { attProd += att; accProd += acc; }
-
-            if (s.ResyncEvery > 0 && cycle % s.ResyncEvery == 0
-                && McShared.Resync(backend, scratch, cycle, ref maxDrift, ref lowest, lowestPos) is { } resyncError)
-            {
-                status = McStatus.NonFiniteEnergy;
-                message = resyncError;
-                break;
-            }
-
-            double e = backend.TotalEnergy;
-            if (!equilibrating)
-            {
-                statN++;
-                double d = e - mean;
-                mean += d / statN;
-                m2 += d * (e - mean);
-                eMin = Math.Min(eMin, e); eMax = Math.Max(eMax, e);
-            }
-            if (onFrame != null && s.TrajectoryEvery > 0 && cycle % s.TrajectoryEvery == 0 && (!equilibrating || s.RecordEquilibration))
-            {
-                var f = McShared.Frame(backend.Positions, e, "metropolis", cycle);
-                long a = equilibrating ? attEq : attProd, ac = equilibrating ? accEq : accProd;
-                f.SetInfo("phase", equilibrating ? "equilibration" : "production");
-                f.SetInfo("temperature_K", temperatureText);
-                f.SetInfo("acceptance", (a > 0 ? (double)ac / a : 0).ToString("F4", CultureInfo.InvariantCulture));
-                f.SetInfo("max_step", stepText);
-                onFrame(f);
-                frames++;
-            }
-            progress?.Invoke(cycle, s.Cycles);
+            if (cycle <= Equilibration) { EquilibrationAttempts += attempts; EquilibrationAccepted += accepted; }
+            else { ProductionAttempts += attempts; ProductionAccepted += accepted; }
         }
 
-        return new MetropolisResult
+        public void EndCycle(long cycle, double e)
         {
-            Status = status, Message = message,
-            CyclesRun = status == McStatus.Completed ? s.Cycles : cycle - 1,
-            Attempts = attEq + attProd, Accepted = accEq + accProd,
-            CriterionRejections = critRej, OverlapRejections = overlapRej, NonFiniteRejections = nonFinite,
-            MaxResyncDrift = maxDrift, FramesWritten = frames, FinalMaxStep = step,
-            FinalEnergy = backend.TotalEnergy, FinalPositions = backend.Positions.ToArray(),
-            LowestEnergy = lowest, LowestEnergyPositions = lowestPos,
-            EquilibrationCycles = equil,
-            ProductionAcceptanceRatio = attProd > 0 ? (double)accProd / attProd : 0,
-            EquilibrationAcceptanceRatio = attEq > 0 ? (double)accEq / attEq : 0,
-            EnergyMean = statN > 0 ? mean : double.NaN,
-            EnergyStd = statN > 1 ? Math.Sqrt(m2 / (statN - 1)) : 0,
-            EnergyMin = statN > 0 ? eMin : double.NaN,
-            EnergyMax = statN > 0 ? eMax : double.NaN,
-        };
+            if (cycle <= Equilibration) return;
+            StatCount++;
+            double d = e - Mean;
+            Mean += d / StatCount;
+            M2 += d * (e - Mean);
+            Min = Math.Min(Min, e); Max = Math.Max(Max, e);
+        }
+
+        public readonly void Describe(Cluster frame, long cycle, double energy, double step)
+        {
+            bool equilibrating = cycle <= Equilibration;
+            long a = equilibrating ? EquilibrationAttempts : ProductionAttempts, ac = equilibrating ? EquilibrationAccepted : ProductionAccepted;
+            frame.SetInfo("phase", equilibrating ? "equilibration" : "production");
+            frame.SetInfo("temperature_K", _temperatureText);
+            frame.SetInfo("acceptance", (a > 0 ? (double)ac / a : 0).ToString("F4", CultureInfo.InvariantCulture));
+            frame.SetInfo("max_step", McShared.F(step));
+        }
     }
 }

@@ -24,7 +24,7 @@ public sealed record NestedSettings : McSettings
     /// sampling here explores; it does not sample a canonical ensemble, so there is no detailed balance to keep).</summary>
     public bool TuneStep { get; init; } = true;
 
-    internal void Validate()
+    internal override void Validate()
     {
         ValidateCommon(Cycles);
         if (AdjustFrequency <= 0) throw new ArgumentOutOfRangeException(nameof(AdjustFrequency), "adjust frequency must be >= 1 cycle");
@@ -58,145 +58,79 @@ public sealed record NestedResult : McResult
 /// that lowers the energy is accepted instead. The current E/N after every trial move fills a histogram;
 /// every AdjustFrequency cycles the ceiling drops to the histogram's median (never rises) and the histogram
 /// is cleared. The walker goes from high-energy, far-from-equilibrium structures downwards. Reproducible bit
-/// for bit from the seed; allocation-free per move.
+/// for bit from the seed; allocation-free per move. Frames carry the Info keys sampler, cycle,
+/// ceiling_eV_per_bead, energy_per_bead, acceptance and max_step.
 /// </summary>
-public sealed class NestedSampler
+public sealed class NestedSampler(NestedSettings settings) : McSampler<NestedSettings, NestedResult>(settings)
 {
-    private readonly NestedSettings _s;
+    private protected override NestedResult Unstarted() =>
+        new() { InitialCeilingPerBead = Settings.InitialCeilingPerBead, FinalCeilingPerBead = Settings.InitialCeilingPerBead };
 
-    public NestedSampler(NestedSettings settings)
+    private protected override NestedResult Walk(McChain chain, ref McRandom rng, Action<Cluster>? onFrame, Action<long, long>? progress, CancellationToken cancellation)
     {
-        settings.Validate();
-        _s = settings;
+        var s = Settings;
+        var rule = new Rule(s, chain.Backend.Count, chain);
+        var end = chain.RunCycles(ref rng, ref rule, s, s.Cycles, onFrame, progress, cancellation);
+        return chain.Finish(Unstarted() with
+        {
+            FinalCeilingPerBead = rule.Ceiling, CeilingHistory = rule.History,
+            StalledUpdates = rule.Stalled, SkippedUpdates = rule.Skipped, MovesAboveCeiling = rule.Above,
+        }, end);
     }
 
-    public NestedSettings Settings => _s;
-
-    /// <summary>
-    /// Runs the walker from <paramref name="start"/> (flat positions, A). Frames (Info: sampler, cycle,
-    /// ceiling_eV_per_bead, energy_per_bead, acceptance, max_step) go to <paramref name="onFrame"/> every
-    /// TrajectoryEvery cycles; progress gets (cycles done, total). Problems are reported in the result's
-    /// Status, never thrown; invalid settings throw at construction.
-    /// </summary>
-    public NestedResult Run(IMcEnergyBackend backend, ReadOnlySpan<double> start, Action<Cluster>? onFrame = null,
-        Action<long, long>? progress = null, CancellationToken cancellation = default)
+    /// <summary>Nested sampling on the shared cycle loop: the ceiling rule, the visited energies per bead and
+    /// the ceiling updates every AdjustFrequency cycles.</summary>
+    private struct Rule(NestedSettings s, int n, McChain chain) : ICycleRule
     {
-        var s = _s;
-        int n = start.Length / 3;
-        if (start.Length % 3 != 0 || n == 0) throw new ArgumentException("start must hold at least one bead (flat x,y,z)", nameof(start));
-        var criterion = new ClusterCriterion(s.CriterionDistance, s.MinPairDistance);
-        if (McShared.Start(criterion, backend, start, out double energy) is { } bad)
-            return Failed(bad.Status, bad.Message, start, energy);
+        private readonly double _invN = 1.0 / n;
+        private readonly bool _tune = s.TuneStep;
+        private readonly int _adjustFrequency = s.AdjustFrequency;
+        private readonly double[] _visited = new double[checked(s.AdjustFrequency * n)];
+        private readonly int[] _bins = s.HistogramBins > 0 ? new int[s.HistogramBins] : [];
+        private int _nVisited;
+        private bool _isAbove;
+        public double Ceiling = s.InitialCeilingPerBead;
+        public readonly List<double> History = new(s.Cycles / s.AdjustFrequency + 1);
+        public int Stalled, Skipped;
+        public long Above;
 
-        var rng = new McRandom(s.Seed);
-        double invN = 1.0 / n;
-        double ceiling = s.InitialCeilingPerBead;
-        double step = s.MaxStep, stepMax = s.MaxStepLimit ?? s.CriterionDistance;
-        var visited = new double[checked(s.AdjustFrequency * n)];
-        int[] bins = s.HistogramBins > 0 ? new int[s.HistogramBins] : [];
-        int nVisited = 0;
-        var history = new List<double>(s.Cycles / s.AdjustFrequency + 1);
-        long attempts = 0, accepted = 0, critRej = 0, overlapRej = 0, nonFinite = 0, frames = 0, above = 0;
-        long winAtt = 0, winAcc = 0;
-        int stalled = 0, skipped = 0;
-        double maxDrift = 0, lowest = energy;
-        double[] lowestPos = start.ToArray();
-        double[] scratch = new double[3 * n];
-        McStatus status = McStatus.Completed;
-        string? message = null;
-        long cycle;
+        public readonly string Sampler => "nested";
 
-        for (cycle = 1; cycle <= s.Cycles; cycle++)
+        public void Begin(double energy)
         {
-            cancellation.ThrowIfCancellationRequested();
-            for (int m = 0; m < n; m++)
-            {
-                int k = McShared.Displace(ref rng, backend.Positions, n, step, out double x, out double y, out double z);
-                attempts++; winAtt++;
-                double e = backend.TotalEnergy;
-                bool isAbove = !(e * invN < ceiling);
-                if (isAbove) above++;
-                var c = criterion.CheckMove(k, x, y, z);
-                if (c != CriterionResult.Ok)
-                {
-                    if (c == CriterionResult.Overlap) overlapRej++; else critRej++;
-                }
-                else
-                {
-                    double dE = backend.ProposeMove(k, x, y, z);
-                    bool ok;
-                    if (!double.IsFinite(dE)) { nonFinite++; ok = false; }
-                    else if (isAbove) ok = dE < 0;
-                    else ok = (e + dE) * invN < ceiling;
-                    if (ok)
-                    {
-                        backend.Accept();
-                        criterion.CommitMove(k, x, y, z);
-                        accepted++; winAcc++;
-                        if (backend.TotalEnergy < lowest) { lowest = backend.TotalEnergy; backend.Positions.CopyTo(lowestPos); }
-                    }
-                    else backend.Reject();
-                }
-                visited[nVisited++] = backend.TotalEnergy * invN;
-            }
-
-            if (s.TuneStep && cycle % s.TuneInterval == 0)
-            {
-                step = McShared.Tune(step, winAcc, winAtt, s.TargetAcceptance, s.MinStep, stepMax);
-                winAtt = winAcc = 0;
-            }
-
-            if (s.ResyncEvery > 0 && cycle % s.ResyncEvery == 0
-                && McShared.Resync(backend, scratch, cycle, ref maxDrift, ref lowest, lowestPos) is { } resyncError)
-            {
-                status = McStatus.NonFiniteEnergy;
-                message = resyncError;
-                break;
-            }
-
-            if (cycle % s.AdjustFrequency == 0)
-            {
-                double median = Median(visited.AsSpan(0, nVisited), bins);
-                nVisited = 0;
-                if (!double.IsFinite(median)) skipped++;
-                else if (median < ceiling) ceiling = median;
-                else stalled++;
-                history.Add(ceiling);
-            }
-
-            if (onFrame != null && s.TrajectoryEvery > 0 && cycle % s.TrajectoryEvery == 0)
-            {
-                double e = backend.TotalEnergy;
-                var f = McShared.Frame(backend.Positions, e, "nested", cycle);
-                f.SetInfo("ceiling_eV_per_bead", McShared.F(ceiling));
-                f.SetInfo("energy_per_bead", McShared.F(e * invN));
-                f.SetInfo("acceptance", (attempts > 0 ? (double)accepted / attempts : 0).ToString("F4", CultureInfo.InvariantCulture));
-                f.SetInfo("max_step", McShared.F(step));
-                onFrame(f);
-                frames++;
-            }
-            progress?.Invoke(cycle, s.Cycles);
+            _isAbove = !(energy * _invN < Ceiling);
+            if (_isAbove) Above++;
         }
 
-        return new NestedResult
-        {
-            Status = status, Message = message,
-            CyclesRun = status == McStatus.Completed ? s.Cycles : cycle - 1,
-            Attempts = attempts, Accepted = accepted,
-            CriterionRejections = critRej, OverlapRejections = overlapRej, NonFiniteRejections = nonFinite,
-            MaxResyncDrift = maxDrift, FramesWritten = frames, FinalMaxStep = step,
-            FinalEnergy = backend.TotalEnergy, FinalPositions = backend.Positions.ToArray(),
-            LowestEnergy = lowest, LowestEnergyPositions = lowestPos,
-            InitialCeilingPerBead = s.InitialCeilingPerBead, FinalCeilingPerBead = ceiling,
-            CeilingHistory = history, StalledUpdates = stalled, SkippedUpdates = skipped, MovesAboveCeiling = above,
-        };
-    }
+        /// <summary>Below the ceiling: the new E/N must stay below it; above it: any lowering move.</summary>
+        public readonly bool Accept(double energy, double dE, ref McRandom rng) => _isAbove ? dE < 0 : (energy + dE) * _invN < Ceiling;
 
-    private NestedResult Failed(McStatus status, string message, ReadOnlySpan<double> start, double energy) => new()
-    {
-        Status = status, Message = message, FinalPositions = start.ToArray(), FinalEnergy = energy, LowestEnergy = double.NaN,
-        FinalMaxStep = _s.MaxStep, InitialCeilingPerBead = _s.InitialCeilingPerBead, FinalCeilingPerBead = _s.InitialCeilingPerBead,
-    };
+        public void End(double energy) => _visited[_nVisited++] = energy * _invN;
+
+        public readonly bool Tunes(long cycle) => _tune;
+        public readonly bool EndsTuning(long cycle) => false;
+        public readonly void CountCycle(long cycle, long attempts, long accepted) { }
+        public readonly bool Records(long cycle) => true;
+
+        public void EndCycle(long cycle, double energy)
+        {
+            if (cycle % _adjustFrequency != 0) return;
+            double median = Median(_visited.AsSpan(0, _nVisited), _bins);
+            _nVisited = 0;
+            if (!double.IsFinite(median)) Skipped++;
+            else if (median < Ceiling) Ceiling = median;
+            else Stalled++;
+            History.Add(Ceiling);
+        }
+
+        public readonly void Describe(Cluster frame, long cycle, double energy, double step)
+        {
+            frame.SetInfo("ceiling_eV_per_bead", McShared.F(Ceiling));
+            frame.SetInfo("energy_per_bead", McShared.F(energy * _invN));
+            frame.SetInfo("acceptance", (chain.Attempts > 0 ? (double)chain.Accepted / chain.Attempts : 0).ToString("F4", CultureInfo.InvariantCulture));
+            frame.SetInfo("max_step", McShared.F(step));
+        }
+    }
 
     /// <summary>
     /// Median of <paramref name="values"/> (reorders them). With no bins: the exact median (mean of the two

@@ -163,6 +163,7 @@ public sealed record TransitionSums(double[] InsertSum, long[] InsertCount, doub
 public sealed class AvbmcWalker
 {
     private readonly AvbmcSettings _s;
+    private readonly McChain _chain;
     private readonly IMcEnergyBackend _backend;
     private readonly ClusterCriterion _criterion;
     private readonly double _beta, _gammaBeta, _r2, _rIn2, _rIn3, _lnVin, _lnRho;
@@ -173,7 +174,6 @@ public sealed class AvbmcWalker
     private int _candCount;
     private double _pendingDe, _pendingLnAcc;
     private int _pendingIndex = -1;
-    private double[] _scratch = new double[48];
 
     /// <param name="settings">Validated here.</param>
     /// <param name="backend">Energy backend (owned by this walker while it runs).</param>
@@ -184,10 +184,11 @@ public sealed class AvbmcWalker
         settings.Validate();
         if (minSize < 1 || maxSize < minSize) throw new ArgumentOutOfRangeException(nameof(maxSize), "need 1 <= minSize <= maxSize");
         _s = settings;
+        _chain = new McChain(backend, settings.CriterionDistance, settings.MinPairDistance, settings.MaxStep, trackLowest: false);
         _backend = backend;
+        _criterion = _chain.Criterion;
         _min = minSize;
         _max = maxSize;
-        _criterion = new ClusterCriterion(settings.CriterionDistance, settings.MinPairDistance);
         _beta = settings.Beta;
         _gammaBeta = settings.BiasStrength * _beta;
         double r = settings.Radius;
@@ -223,10 +224,8 @@ public sealed class AvbmcWalker
     {
         int n = positions.Length / 3;
         if (n < _min || n > _max || positions.Length % 3 != 0) return false;
-        if (_criterion.Reset(positions) != CriterionResult.Ok) return false;
-        double e = _backend.Reset(positions);
         _pendingIndex = -1;
-        return double.IsFinite(e);
+        return _chain.Start(positions, out _) is null;
     }
 
     private double W(int n) => _w[n - _min];
@@ -412,7 +411,9 @@ public sealed class AvbmcWalker
         var s = _s;
         int bins = _max - _min + 1;
         var periods = new List<UmbrellaPeriod>(productionPeriods);
-        double step = s.MaxStep, stepMax = s.CriterionDistance;
+        double stepMax = s.CriterionDistance;
+        var translation = new MetropolisRule(_beta);
+        _chain.Step = s.MaxStep;
         long insAtt = 0, insAcc = 0, remAtt = 0, remAcc = 0, trAtt = 0, trAcc = 0, steps = 0;
         long winAtt = 0, winAcc = 0;
         var tm = TransitionSums.Empty(bins);
@@ -456,31 +457,23 @@ public sealed class AvbmcWalker
                 else if (n > 1)
                 {
                     trAtt++;
-                    int k = McShared.Displace(ref rng, _backend.Positions, n, step, out double x, out double y, out double z);
-                    bool ok = false;
-                    if (_criterion.CheckMove(k, x, y, z) == CriterionResult.Ok)
-                    {
-                        double dE = _backend.ProposeMove(k, x, y, z);
-                        if (double.IsFinite(dE) && (dE <= 0 || rng.NextDouble() < Math.Exp(-_beta * dE)))
-                        {
-                            _backend.Accept();
-                            _criterion.CommitMove(k, x, y, z);
-                            ok = true;
-                        }
-                        else _backend.Reject();
-                    }
+                    bool ok = _chain.Translate(ref rng, ref translation);
                     if (ok) trAcc++;
                     if (equilibrating) { winAtt++; if (ok) winAcc++; }
                 }
                 hist[_backend.Count - _min]++;
                 steps++;
-                if (s.ResyncEvery > 0 && steps % s.ResyncEvery == 0) maxDrift = Math.Max(maxDrift, Resync());
+                if (s.ResyncEvery > 0 && steps % s.ResyncEvery == 0)
+                {
+                    _chain.Resync(out double drift);
+                    maxDrift = Math.Max(maxDrift, drift);
+                }
                 if ((st & 1023) == 1023) { stepsDone?.Invoke(1024); cancellation.ThrowIfCancellationRequested(); }
             }
             stepsDone?.Invoke(s.StepsPerPeriod & 1023);
             if (equilibrating && winAtt > 0)
             {
-                step = McShared.Tune(step, winAcc, winAtt, 0.5, 1e-3, stepMax);
+                _chain.Step = McShared.Tune(_chain.Step, winAcc, winAtt, 0.5, 1e-3, stepMax);
                 winAtt = winAcc = 0;
             }
             if (!equilibrating) periods.Add(new UmbrellaPeriod(weightsUsed, hist));
@@ -489,7 +482,7 @@ public sealed class AvbmcWalker
         return (periods, new WalkerStats
         {
             Steps = steps, InsertAttempts = insAtt, InsertAccepted = insAcc, RemoveAttempts = remAtt, RemoveAccepted = remAcc,
-            TranslateAttempts = trAtt, TranslateAccepted = trAcc, MaxResyncDrift = maxDrift, FinalStep = step, Transitions = tm,
+            TranslateAttempts = trAtt, TranslateAccepted = trAcc, MaxResyncDrift = maxDrift, FinalStep = _chain.Step, Transitions = tm,
         });
     }
 
@@ -540,16 +533,5 @@ public sealed class AvbmcWalker
         for (int i = 0; i < hist.Length; i++) _w[i] -= Math.Log(Math.Max(1, hist[i]) / (double)hMax);
         double w0 = _w[0];
         for (int i = 0; i < hist.Length; i++) _w[i] -= w0;
-    }
-
-    /// <summary>Full recompute of the backend energy; returns |incremental - full| (eV).</summary>
-    private double Resync()
-    {
-        int len = 3 * _backend.Count;
-        if (_scratch.Length < len) _scratch = new double[2 * len];
-        _backend.Positions.CopyTo(_scratch);
-        double before = _backend.TotalEnergy;
-        double full = _backend.Reset(_scratch.AsSpan(0, len));
-        return Math.Abs(full - before);
     }
 }
