@@ -129,12 +129,26 @@ public sealed class ActiveLearningConfig
         }
         Check(Pos(Sampling.Metropolis.TemperatureK), "sampling.metropolis.temperatureK must be > 0");
         Check(Sampling.Nested.StartMolecules >= 1, "sampling.nested.startMolecules must be >= 1");
-        Check(Sampling.Metropolis.Frames + Sampling.Nested.Frames >= 1, "sampling gathers no structures: metropolis.frames + nested.frames must be >= 1");
+        Check(Sampling.TrialMoveBudget >= 0, "sampling.trialMoveBudget must be >= 0 (0: off)");
         Check(Pos(Sampling.ClusterCriterion), "sampling.clusterCriterion must be > 0 (A)");
         Check(Sampling.MinDistance >= 0 && Sampling.MinDistance < Sampling.ClusterCriterion, "sampling.minDistance must be in [0, clusterCriterion) (A)");
         Check(Pos(Sampling.EnergyFloorMarginPerMolecule), "sampling.energyFloorMarginPerMolecule must be > 0 (eV)");
 
         Check(Selection.ToleranceMeV >= 0 && double.IsFinite(Selection.ToleranceMeV), "selection.toleranceMeV must be >= 0");
+        Check(Sampling.Nested.StartMoleculesMax >= 0 && Sampling.Nested.StartMoleculesMax <= 10_000, "sampling.nested.startMoleculesMax must be in [0, 10000] (0: always startMolecules)");
+        Sampling.Nested.StartSizes ??= new();
+        foreach (var n in Sampling.Nested.StartSizes) Check(n >= 1 && n <= 10_000, $"sampling.nested.startSizes: every size must be in [1, 10000] (got {n})");
+        if (Selection.Strategy == SelectionStrategy.Committee)
+        {
+            Check(Selection.Members >= 2 && Selection.Members <= 32, "selection.members must be in [2, 32] (a committee needs two networks to disagree)");
+            Check(Selection.Candidates >= 1, "selection.candidates must be >= 1");
+            Check(Selection.MaxLabels >= 1, "selection.maxLabels must be >= 1");
+            Check(Selection.Audit >= 0, "selection.audit must be >= 0");
+            Check(Selection.ForceToleranceMeVPerA >= 0 && double.IsFinite(Selection.ForceToleranceMeVPerA), "selection.forceToleranceMeVPerA must be >= 0 (0: off)");
+            Check(Sampling.Metropolis.Cycles + Sampling.Nested.Cycles >= 1, "sampling: the committee needs at least one sampler with cycles >= 1");
+        }
+        else
+            Check(Sampling.Metropolis.Frames + Sampling.Nested.Frames >= 1, "sampling gathers no structures: metropolis.frames + nested.frames must be >= 1");
 
         Check(Stop.ConsecutiveNoAdd >= 1, "stop.consecutiveNoAdd must be >= 1");
         Check(Stop.MaxIterations >= 1, "stop.maxIterations must be >= 1");
@@ -254,8 +268,30 @@ public sealed class NestedSamplingSettings
     /// <summary>Start from a random connected cluster (true, default) or from a random pool structure (false).</summary>
     public bool RandomStart { get; set; } = true;
 
-    /// <summary>Molecules of a random start cluster (the paper trains on 25-molecule clusters).</summary>
+    /// <summary>Molecules of a random start cluster (the paper trains on 25-molecule clusters); with
+    /// <see cref="StartMoleculesMax"/> the smallest size of the schedule.</summary>
     public int StartMolecules { get; set; } = 25;
+
+    /// <summary>
+    /// Size schedule of the random start clusters: 0 (default) = always <see cref="StartMolecules"/>; larger = each
+    /// iteration draws its size log-uniformly from [startMolecules, startMoleculesMax] (from the run seed and the
+    /// iteration), so small and large clusters are sampled alike on a log scale.
+    /// </summary>
+    public int StartMoleculesMax { get; set; }
+
+    /// <summary>An explicit list of start sizes (one drawn uniformly per iteration); overrides the other two when not empty.</summary>
+    public List<int> StartSizes { get; set; } = new();
+
+    /// <summary>The start size of iteration <paramref name="iteration"/> (deterministic in the seed and the iteration).</summary>
+    public int StartSizeFor(int masterSeed, int iteration)
+    {
+        if (StartSizes is { Count: > 0 } list)
+            return list[RunSeeds.For(masterSeed, iteration, SeedPurpose.StartSize) % list.Count];
+        if (StartMoleculesMax <= StartMolecules) return StartMolecules;
+        double u = RunSeeds.For(masterSeed, iteration, SeedPurpose.StartSize) / 2147483648.0;
+        double lo = Math.Log(StartMolecules), hi = Math.Log(StartMoleculesMax + 1);
+        return Math.Clamp((int)Math.Floor(Math.Exp(lo + u * (hi - lo))), StartMolecules, StartMoleculesMax);
+    }
 }
 
 public sealed class SamplingSettings
@@ -281,6 +317,16 @@ public sealed class SamplingSettings
 
     /// <summary>Run the Metropolis and nested samplers at the same time (two threads).</summary>
     public bool Parallel { get; set; } = true;
+
+    /// <summary>
+    /// Most trial moves of one sampler run (0: off, cycles as given): a run from an N-molecule start runs
+    /// min(cycles, max(frames, trialMoveBudget / N)) cycles, so large clusters from the size schedule cost no more than small ones.
+    /// </summary>
+    public long TrialMoveBudget { get; set; }
+
+    /// <summary>The cycles of a sampler run from an <paramref name="molecules"/>-molecule start.</summary>
+    public int CyclesFor(int cycles, int frames, int molecules) =>
+        TrialMoveBudget <= 0 ? cycles : (int)Math.Min(cycles, Math.Max(frames, TrialMoveBudget / Math.Max(1, molecules)));
 }
 
 public enum ToleranceMode
@@ -291,12 +337,54 @@ public enum ToleranceMode
     PerCluster,
 }
 
+/// <summary>Which gathered structures go to the oracle.</summary>
+public enum SelectionStrategy
+{
+    /// <summary>The paper's: label every gathered frame, add the ones the network got wrong by more than the tolerance.</summary>
+    All,
+    /// <summary>
+    /// Query by committee: train <see cref="SelectionSettings.Members"/> networks, sample with their mean, score
+    /// <see cref="SelectionSettings.Candidates"/> frames per sampler by the members' disagreement, label only the
+    /// most uncertain ones (at most <see cref="SelectionSettings.MaxLabels"/>) and a small random audit sample,
+    /// and add every labelled structure.
+    /// </summary>
+    Committee,
+}
+
 public sealed class SelectionSettings
 {
-    /// <summary>Addition tolerance (meV) (paper: 1 meV; per molecule by default).</summary>
+    /// <summary>Addition tolerance (meV) (paper: 1 meV; per molecule by default). With the committee: the predicted
+    /// energy error (calibrated committee spread) a candidate must exceed to be labelled.</summary>
     public double ToleranceMeV { get; set; } = 1.0;
 
     public ToleranceMode Mode { get; set; } = ToleranceMode.PerMolecule;
+
+    /// <summary>"all" (the paper's) or "committee" (default; docs/active-learning.md, "Committee selection").</summary>
+    public SelectionStrategy Strategy { get; set; } = SelectionStrategy.All;
+
+    /// <summary>Committee: networks trained per generation (different seeds and held-out splits); their mean is the generation's model.</summary>
+    public int Members { get; set; } = 4;
+
+    /// <summary>Committee: frames scored per sampler trajectory (evenly spaced), instead of sampling.*.frames.</summary>
+    public int Candidates { get; set; } = 100;
+
+    /// <summary>Committee: at most this many uncertain candidates are labelled per iteration (the most uncertain first).</summary>
+    public int MaxLabels { get; set; } = 10;
+
+    /// <summary>Committee: random candidates labelled per iteration besides the selected ones (the log's audit error: what the network samples, not only what the committee picked).</summary>
+    public int Audit { get; set; } = 1;
+
+    /// <summary>
+    /// Committee: a candidate is also selected when its calibrated largest per-bead force spread exceeds this (meV/A);
+    /// 0: forces are not a criterion.
+    /// </summary>
+    public double ForceToleranceMeVPerA { get; set; }
+
+    /// <summary>
+    /// Committee: scale the members' spread by the ratio of true to predicted errors of the structures labelled so far
+    /// (root mean square, clamped to [1, 10]) before comparing with the tolerances; off: the raw spread.
+    /// </summary>
+    public bool Calibrate { get; set; } = true;
 }
 
 public sealed class StopSettings

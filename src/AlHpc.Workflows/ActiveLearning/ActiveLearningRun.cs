@@ -56,6 +56,8 @@ public sealed class ActiveLearningRun : IDisposable
     private RunState _state = new();
     private IMonitorSet? _monitor;
     private ILearnedModel? _latest;
+    /// <summary>Committee mode: the latest generation's members (member 0 is <see cref="_latest"/>).</summary>
+    private List<ILearnedModel> _latestMembers = new();
     private long _oracleCallsAtOpen;
     private DirectoryLock? _lock;
 
@@ -184,22 +186,45 @@ public sealed class ActiveLearningRun : IDisposable
         run._oracleCallsAtOpen = parts.Oracle.Calls;
 
         var unlabelled = seedPool.Where(c => c.Energy is null).ToList();
+        var labelledSeeds = new HashSet<Cluster>(unlabelled, ReferenceEqualityComparer.Instance);
         if (unlabelled.Count > 0)
         {
             run.Say($"labelling {unlabelled.Count} seed structure(s) with {parts.Oracle.Name}");
             var labels = run.LabelBatch(unlabelled, "seed", cancel);
             for (int i = 0; i < unlabelled.Count; i++)
-                unlabelled[i].Energy = labels[i]?.Energy ?? throw new OracleException($"seed structure {i} could not be labelled (dropped by the oracle); the run needs every seed structure");
+            {
+                var l = labels[i] ?? throw new OracleException($"seed structure {i} could not be labelled (dropped by the oracle); the run needs every seed structure");
+                unlabelled[i].Energy = l.Energy;
+                if (run.WantForces) unlabelled[i].Forces = l.Forces;
+            }
+        }
+        if (run.WantForces)
+        {
+            // force training needs the seed's forces: ask the oracle for those whose file gave none
+            var noForces = seedPool.Where(c => c.Forces is null).ToList();
+            if (noForces.Count > 0)
+            {
+                run.Say($"labelling {noForces.Count} seed structure(s) with {parts.Oracle.Name} for their forces (training.forcesWeight > 0)");
+                var labels = run.LabelBatch(noForces, "seed-forces", cancel);
+                labelledSeeds.UnionWith(noForces);
+                for (int i = 0; i < noForces.Count; i++)
+                    noForces[i].Forces = labels[i]?.Forces ?? throw new OracleException($"seed structure {i} could not be labelled with forces; the run needs every seed structure");
+            }
         }
         foreach (var c in seedPool)
         {
             var p = c.CopyAtoms();
             p.Energy = c.Energy;
+            if (run.WantForces) p.Forces = c.Forces;
             p.SetInfo("source", "seed");
             p.SetInfo("iteration", "0");
             run._pool.Add(p);
         }
-        run._state = new RunState { Seed = config.Seed, PoolSize = run._pool.Count, OracleCalls = parts.Oracle.Calls - run._oracleCallsAtOpen };
+        run._state = new RunState
+        {
+            Seed = config.Seed, PoolSize = run._pool.Count, OracleCalls = parts.Oracle.Calls - run._oracleCallsAtOpen,
+            SeedBeads = labelledSeeds.Sum(c => (long)c.Count),
+        };
         run._oracleCallsAtOpen = parts.Oracle.Calls;
         config.Save(Path.Combine(run.Directory, ConfigFile));
         ExtXyz.Write(Path.Combine(run.Directory, PoolFile), run._pool);
@@ -247,6 +272,17 @@ public sealed class ActiveLearningRun : IDisposable
         var run = new ActiveLearningRun(full, config, partsFor(config), callbacks) { _state = state };
         var frames = run.ReadCheckpointedPool(out var beyond);
         ILearnedModel? latest = state.LatestModel is { } m ? run._parts.Trainer.Load(Path.Combine(full, m)) : null;
+        var members = new List<ILearnedModel>();
+        if (latest != null && config.Selection.Strategy == SelectionStrategy.Committee)
+        {
+            members.Add(latest);
+            for (int j = 1; j < config.Selection.Members; j++)
+            {
+                var mp = Path.Combine(full, RunState.MemberPath(state.Iteration, j));
+                if (!File.Exists(mp)) throw new InputFormatException(Path.Combine(full, StateFile), 0, $"the checkpoint is at iteration {state.Iteration} but committee member {RunState.MemberPath(state.Iteration, j)} is missing; the run directory was not changed");
+                members.Add(run._parts.Trainer.Load(mp));
+            }
+        }
 
         // Checked: now tidy up and write.
         CleanTemporaryFiles(full, run.Say);
@@ -262,6 +298,7 @@ public sealed class ActiveLearningRun : IDisposable
         run._pool.Clear();
         run._pool.AddRange(frames);
         run._latest = latest;
+        run._latestMembers = members;
         return run;
     }
 
@@ -374,64 +411,57 @@ public sealed class ActiveLearningRun : IDisposable
         var total = Stopwatch.StartNew();
         var phase = Stopwatch.StartNew();
 
-        // 1. Train generation k on the pool.
+        // 1. Train generation k on the pool (committee: its members).
         _cb.Phase?.Invoke(k, "train");
-        var outcome = Train(k, RunSeeds.For(_config.Seed, k, SeedPurpose.Training), cancel);
-        var model = outcome.Model;
-        rec.Epochs = outcome.Epochs;
-        rec.BestEpoch = outcome.BestEpoch;
-        rec.TrainMaeMeV = 1000 * outcome.TrainMaeEvPerMolecule;
-        rec.HeldOutMaeMeV = 1000 * outcome.HeldOutMaeEvPerMolecule;
         string modelRel = RunState.ModelPath(k);
-        model.Save(Path.Combine(Directory, modelRel));
-        // Continue with exactly what a resumed run would load.
-        model = _parts.Trainer.Load(Path.Combine(Directory, modelRel));
+        ILearnedModel model;
+        List<ILearnedModel> members = new();
+        IPotential potential;
+        if (IsCommittee)
+        {
+            var outcomes = TrainCommittee(k, cancel);
+            for (int j = 0; j < outcomes.Count; j++)
+            {
+                string rel = j == 0 ? modelRel : RunState.MemberPath(k, j);
+                outcomes[j].Model.Save(Path.Combine(Directory, rel));
+                // continue with exactly what a resumed run would load
+                members.Add(_parts.Trainer.Load(Path.Combine(Directory, rel)));
+            }
+            model = members[0];
+            potential = new CommitteePotential(members.Select(m => m.Potential).ToList());
+            rec.Epochs = outcomes.Max(o => o.Epochs);
+            rec.BestEpoch = outcomes[0].BestEpoch;
+            rec.TrainMaeMeV = 1000 * outcomes.Average(o => o.TrainMaeEvPerMolecule);
+            rec.HeldOutMaeMeV = 1000 * outcomes.Average(o => o.HeldOutMaeEvPerMolecule);
+        }
+        else
+        {
+            var outcome = Train(k, RunSeeds.For(_config.Seed, k, SeedPurpose.Training), cancel);
+            model = outcome.Model;
+            rec.Epochs = outcome.Epochs;
+            rec.BestEpoch = outcome.BestEpoch;
+            rec.TrainMaeMeV = 1000 * outcome.TrainMaeEvPerMolecule;
+            rec.HeldOutMaeMeV = 1000 * outcome.HeldOutMaeEvPerMolecule;
+            model.Save(Path.Combine(Directory, modelRel));
+            // Continue with exactly what a resumed run would load.
+            model = _parts.Trainer.Load(Path.Combine(Directory, modelRel));
+            potential = model.Potential;
+        }
         rec.TrainSeconds = phase.Elapsed.TotalSeconds;
 
-        // 2. Sample with the network.
+        // 2. Sample with the network (committee: the members' mean).
         phase.Restart();
         _cb.Phase?.Invoke(k, "sample");
-        var gathered = Sample(k, model.Potential, rec, cancel);
+        var gathered = Sample(k, potential, rec, cancel);
         rec.SampleSeconds = phase.Elapsed.TotalSeconds;
 
-        // 3. Label the gathered structures and add the failures.
+        // 3. Label the gathered structures and add the failures (committee: label the uncertain ones and an audit sample, add all).
         phase.Restart();
         _cb.Phase?.Invoke(k, "oracle");
-        var added = new List<Cluster>();
-        if (gathered.Count > 0)
-        {
-            var labels = LabelBatch(gathered, $"iter-{k:D4}", cancel);
-            if (labels.Count != gathered.Count) throw new OracleException($"{_parts.Oracle.Name} returned {labels.Count} labels for {gathered.Count} structures");
-            double tolEv = _config.Selection.ToleranceMeV / 1000.0;
-            double sumErr = 0, maxErr = 0;
-            int labelled = 0;
-            for (int i = 0; i < gathered.Count; i++)
-            {
-                var g = gathered[i];
-                if (labels[i] is not { } label) continue; // dropped after its retries (oracle.onFailure = drop)
-                labelled++;
-                double eNn = g.Energy ?? double.NaN, eRef = label.Energy;
-                double err = Math.Abs(eNn - eRef);
-                double errPerMol = err / g.Count;
-                double measure = _config.Selection.Mode == ToleranceMode.PerMolecule ? errPerMol : err;
-                bool fail = !(measure <= tolEv); // NaN prediction counts as a failure
-                if (double.IsFinite(errPerMol)) { sumErr += errPerMol; maxErr = Math.Max(maxErr, errPerMol); }
-                if (fail)
-                {
-                    var c = g.CopyAtoms();
-                    c.Energy = eRef;
-                    foreach (var kv in g.Info) c.SetInfo(kv.Key, kv.Value);
-                    c.SetInfo("iteration", k.ToString(CultureInfo.InvariantCulture));
-                    c.SetInfo("e_nn", double.IsFinite(eNn) ? eNn.ToString("R", CultureInfo.InvariantCulture) : "failed"); // never NaN in the pool
-                    added.Add(c);
-                }
-            }
-            if (labelled < gathered.Count) Say($"iteration {k}: {gathered.Count - labelled} of {gathered.Count} gathered structure(s) dropped by the oracle (oracle.onFailure = drop)");
-            rec.GatheredMaeMeV = labelled > 0 ? 1000 * sumErr / labelled : double.NaN;
-            rec.GatheredMaxMeV = labelled > 0 ? 1000 * maxErr : double.NaN;
-        }
+        var added = IsCommittee ? LabelUncertain(k, members, gathered, rec, cancel) : LabelFailures(k, gathered, rec, cancel);
         rec.Gathered = gathered.Count;
         rec.Added = added.Count;
+        rec.BeadsLabelled = (_state.Log.Count > 0 ? _state.Log[^1].BeadsLabelled : _state.SeedBeads) + rec.LabelledBeadsThisIteration;
         rec.OracleSeconds = phase.Elapsed.TotalSeconds;
 
         // 4. Score the monitoring set.
@@ -439,7 +469,7 @@ public sealed class ActiveLearningRun : IDisposable
         _cb.Phase?.Invoke(k, "monitor");
         if (_monitor != null)
         {
-            var s = _monitor.Score(model.Potential, cancel);
+            var s = _monitor.Score(potential, cancel);
             rec.MonitorEnergyMaeMeV = s.EnergyMaeMeVPerMolecule;
             rec.MonitorForceMaeMeVPerA = s.ForceMaeMeVPerA;
         }
@@ -458,11 +488,13 @@ public sealed class ActiveLearningRun : IDisposable
         _pool.AddRange(added);
         if (added.Count > 0) ExtXyz.Write(Path.Combine(Directory, PoolFile), _pool);
         _latest = model;
+        _latestMembers = members;
         rec.PoolSize = _pool.Count;
         rec.OracleCalls = OracleCallsTotal;
         rec.TotalSeconds = total.Elapsed.TotalSeconds;
         _state.Iteration = k;
-        _state.ConsecutiveNoAdd = added.Count == 0 ? _state.ConsecutiveNoAdd + 1 : 0;
+        // committee: a quiet iteration is one where nothing was uncertain (audit structures do not count)
+        _state.ConsecutiveNoAdd = (IsCommittee ? rec.Selected : added.Count) == 0 ? _state.ConsecutiveNoAdd + 1 : 0;
         _state.PoolSize = _pool.Count;
         _state.OracleCalls = rec.OracleCalls;
         _oracleCallsAtOpen = _parts.Oracle.Calls;
@@ -476,6 +508,47 @@ public sealed class ActiveLearningRun : IDisposable
         return rec;
     }
 
+    /// <summary>The paper's selection: label every gathered structure, add those the network got wrong by more than the tolerance.</summary>
+    private List<Cluster> LabelFailures(int k, List<Cluster> gathered, IterationRecord rec, CancellationToken cancel)
+    {
+        var added = new List<Cluster>();
+        if (gathered.Count > 0)
+        {
+            var labels = LabelBatch(gathered, $"iter-{k:D4}", cancel);
+            if (labels.Count != gathered.Count) throw new OracleException($"{_parts.Oracle.Name} returned {labels.Count} labels for {gathered.Count} structures");
+            double tolEv = _config.Selection.ToleranceMeV / 1000.0;
+            double sumErr = 0, maxErr = 0;
+            int labelled = 0;
+            for (int i = 0; i < gathered.Count; i++)
+            {
+                var g = gathered[i];
+                if (labels[i] is not { } label) continue; // dropped after its retries (oracle.onFailure = drop)
+                labelled++;
+                rec.LabelledBeadsThisIteration += g.Count;
+                double eNn = g.Energy ?? double.NaN, eRef = label.Energy;
+                double err = Math.Abs(eNn - eRef);
+                double errPerMol = err / g.Count;
+                double measure = _config.Selection.Mode == ToleranceMode.PerMolecule ? errPerMol : err;
+                bool fail = !(measure <= tolEv); // NaN prediction counts as a failure
+                if (double.IsFinite(errPerMol)) { sumErr += errPerMol; maxErr = Math.Max(maxErr, errPerMol); }
+                if (fail)
+                {
+                    var c = g.CopyAtoms();
+                    c.Energy = eRef;
+                    if (WantForces) c.Forces = label.Forces;
+                    foreach (var kv in g.Info) c.SetInfo(kv.Key, kv.Value);
+                    c.SetInfo("iteration", k.ToString(CultureInfo.InvariantCulture));
+                    c.SetInfo("e_nn", double.IsFinite(eNn) ? eNn.ToString("R", CultureInfo.InvariantCulture) : "failed"); // never NaN in the pool
+                    added.Add(c);
+                }
+            }
+            if (labelled < gathered.Count) Say($"iteration {k}: {gathered.Count - labelled} of {gathered.Count} gathered structure(s) dropped by the oracle (oracle.onFailure = drop)");
+            rec.GatheredMaeMeV = labelled > 0 ? 1000 * sumErr / labelled : double.NaN;
+            rec.GatheredMaxMeV = labelled > 0 ? 1000 * maxErr : double.NaN;
+        }
+        return added;
+    }
+
     private void SaveState() => _state.Save(Path.Combine(Directory, StateFile));
 
     /// <summary>Oracle files of the run (one batch directory per labelling: seed, iter-0001, ...), owner-only.</summary>
@@ -487,10 +560,24 @@ public sealed class ActiveLearningRun : IDisposable
         if (_parts.Oracle is IBatchOracle b)
         {
             ExternalCommandOracle.CreatePrivateDirectory(Path.Combine(Directory, OracleDir));
-            return b.Label(structures, false, Path.Combine(Directory, OracleDir, batch), cancel);
+            return Checked(b.Label(structures, WantForces, Path.Combine(Directory, OracleDir, batch), cancel));
         }
-        return _parts.Oracle.Label(structures, false, cancel).Select(l => (OracleLabel?)l).ToList();
+        return Checked(_parts.Oracle.Label(structures, WantForces, cancel).Select(l => (OracleLabel?)l).ToList());
+
+        IReadOnlyList<OracleLabel?> Checked(IReadOnlyList<OracleLabel?> labels)
+        {
+            if (!WantForces) return labels;
+            for (int i = 0; i < labels.Count && i < structures.Count; i++)
+                if (labels[i] is { } l && (l.Forces is null || l.Forces.Length != structures[i].Positions.Length || l.Forces.Any(f => !double.IsFinite(f))))
+                    throw new OracleException($"{_parts.Oracle.Name} returned no (finite, 3N) forces for structure {i} of batch {batch}; force training (training.forcesWeight > 0) needs an oracle that returns forces, or set training.forcesWeight to 0");
+            return labels;
+        }
     }
+
+    /// <summary>Force training is on: every label asks for forces and the pool keeps them.</summary>
+    private bool WantForces => _config.Training.ForcesWeight > 0;
+
+    private bool IsCommittee => _config.Selection.Strategy == SelectionStrategy.Committee;
 
     /// <summary>Replaces the just-added structures by what the pool file holds (what a resumed run sees).</summary>
     private void ReloadPoolTail(int added)
@@ -513,6 +600,149 @@ public sealed class ActiveLearningRun : IDisposable
         };
         var warm = t.WarmStart ? _latest : null;
         return _parts.Trainer.Train(_pool, warm, s, seed, cancel);
+    }
+
+    /// <summary>
+    /// Committee mode: the generation's members, member j with its own seed (and so its own held-out split and initial
+    /// weights), warm-started from the previous generation's member j when training.warmStart is on.
+    /// </summary>
+    private IReadOnlyList<TrainingOutcome> TrainCommittee(int k, CancellationToken cancel)
+    {
+        var t = _config.Training;
+        var s = t with
+        {
+            Epochs = t.EpochsPerStructure > 0
+                ? (int)Math.Clamp(Math.Ceiling(t.EpochsPerStructure * _pool.Count), Math.Min(t.MinEpochs, t.Epochs), t.Epochs)
+                : t.Epochs,
+            SelectionErrorCapMeV = t.EffectiveSelectionCapMeV(_config.Selection.ToleranceMeV),
+        };
+        int m = _config.Selection.Members;
+        var seeds = Enumerable.Range(0, m).Select(j => RunSeeds.For(_config.Seed, k * 64 + j, SeedPurpose.CommitteeMember)).ToArray();
+        // each member keeps its own held-out split in every generation (a stable split drawn from the master seed and
+        // the member), so a warm-started member is never selected on structures it trained on before
+        var splits = Enumerable.Range(0, m).Select(j => StableHoldout(_pool.Count, t.HoldoutFraction, RunSeeds.For(_config.Seed, j, SeedPurpose.CommitteeMember))).ToArray();
+        var warm = Enumerable.Range(0, m).Select(j => t.WarmStart && j < _latestMembers.Count ? _latestMembers[j] : null).ToArray();
+        var outcomes = _parts.Trainer.TrainCommittee(_pool, warm, s, seeds, splits, cancel);
+        if (outcomes.Count != m) throw new InvalidOperationException($"the trainer returned {outcomes.Count} committee members for {m}");
+        return outcomes;
+    }
+
+    /// <summary>Structures the calibration looks back on (the latest labelled ones: the committee's errors shrink as it learns).</summary>
+    internal const int CalibrationWindow = 100;
+
+    /// <summary>
+    /// The committee's calibration: sqrt(sum err^2 / sum std^2) over the latest <see cref="CalibrationWindow"/> labelled pool
+    /// structures that carry the committee's prediction (info e_committee, std_committee, per molecule), clamped to [1, 10];
+    /// 1 before any, or when selection.calibrate is off.
+    /// </summary>
+    internal double Calibration()
+    {
+        if (!_config.Selection.Calibrate) return 1;
+        double se = 0, ss = 0;
+        int n = 0;
+        for (int i = _pool.Count - 1; i >= 0 && n < CalibrationWindow; i--)
+        {
+            var c = _pool[i];
+            if (c.GetInfo("e_committee") is not { } es || c.GetInfo("std_committee") is not { } ss_) continue;
+            if (!double.TryParse(es, NumberStyles.Float, CultureInfo.InvariantCulture, out double e)
+                || !double.TryParse(ss_, NumberStyles.Float, CultureInfo.InvariantCulture, out double sd)) continue;
+            if (!double.IsFinite(e) || !double.IsFinite(sd)) continue;
+            double err = (e - c.Energy!.Value) / c.Count;
+            se += err * err;
+            ss += sd * sd;
+            n++;
+        }
+        if (n == 0 || !(ss > 0)) return 1;
+        return Math.Clamp(Math.Sqrt(se / ss), 1, 10);
+    }
+
+    /// <summary>
+    /// Committee selection: scores every candidate by the members' disagreement, labels the most uncertain ones above
+    /// the tolerances (at most selection.maxLabels) and selection.audit random others, and returns all of them labelled
+    /// (each with its committee prediction in info, for the calibration and the log).
+    /// </summary>
+    private List<Cluster> LabelUncertain(int k, List<ILearnedModel> members, List<Cluster> candidates, IterationRecord rec, CancellationToken cancel)
+    {
+        var sel = _config.Selection;
+        var pots = members.Select(m => m.Potential).ToList();
+        var verdicts = new CommitteeVerdict[candidates.Count];
+        var scorers = new System.Collections.Concurrent.ConcurrentBag<CommitteeScorer>();
+        Parallel.For(0, candidates.Count, new ParallelOptions { CancellationToken = cancel }, i =>
+        {
+            if (!scorers.TryTake(out var sc)) sc = new CommitteeScorer(pots);
+            verdicts[i] = sc.Score(candidates[i].Positions);
+            scorers.Add(sc);
+        });
+        double cal = Calibration();
+        rec.Calibration = cal;
+        double tolE = sel.ToleranceMeV / 1000.0, tolF = sel.ForceToleranceMeVPerA / 1000.0;
+        // the candidate's score: its calibrated spread in units of the tolerance (a failed member: infinitely uncertain)
+        double Score(int i)
+        {
+            var v = verdicts[i];
+            if (v.Failed) return double.PositiveInfinity;
+            double perMol = sel.Mode == ToleranceMode.PerMolecule ? v.EnergyStdPerMolecule : v.EnergyStdPerMolecule * candidates[i].Count;
+            double sE = tolE > 0 ? cal * perMol / tolE : double.PositiveInfinity;
+            double sF = tolF > 0 ? cal * v.MaxForceStd / tolF : 0;
+            return Math.Max(sE, sF);
+        }
+        var scores = Enumerable.Range(0, candidates.Count).Select(Score).ToArray();
+        rec.MaxScore = candidates.Count > 0 ? Math.Min(1e6, scores.Max()) : double.NaN;
+        var selected = Enumerable.Range(0, candidates.Count).Where(i => scores[i] > 1)
+            .OrderByDescending(i => scores[i]).ThenBy(i => i).Take(sel.MaxLabels).ToList();
+        var rest = Enumerable.Range(0, candidates.Count).Where(i => !selected.Contains(i)).ToList();
+        var rng = new Random(RunSeeds.For(_config.Seed, k, SeedPurpose.Audit));
+        var audit = new List<int>();
+        for (int a = 0; a < sel.Audit && rest.Count > 0; a++)
+        {
+            int j = rng.Next(rest.Count);
+            audit.Add(rest[j]);
+            rest.RemoveAt(j);
+        }
+        rec.Selected = selected.Count;
+        rec.Audit = audit.Count;
+        var chosen = selected.Concat(audit).ToList();
+        var added = new List<Cluster>();
+        if (chosen.Count == 0) return added;
+
+        var toLabel = chosen.Select(i => candidates[i]).ToList();
+        var labels = LabelBatch(toLabel, $"iter-{k:D4}", cancel);
+        if (labels.Count != toLabel.Count) throw new OracleException($"{_parts.Oracle.Name} returned {labels.Count} labels for {toLabel.Count} structures");
+        double sumErr = 0, maxErr = 0, sumAudit = 0;
+        int labelled = 0, audited = 0;
+        var ci = CultureInfo.InvariantCulture;
+        for (int q = 0; q < chosen.Count; q++)
+        {
+            if (labels[q] is not { } label) continue; // dropped after its retries (oracle.onFailure = drop)
+            var g = candidates[chosen[q]];
+            var v = verdicts[chosen[q]];
+            bool isAudit = q >= selected.Count;
+            labelled++;
+            rec.LabelledBeadsThisIteration += g.Count;
+            double errPerMol = Math.Abs(v.MeanEnergy - label.Energy) / g.Count;
+            if (double.IsFinite(errPerMol))
+            {
+                sumErr += errPerMol;
+                maxErr = Math.Max(maxErr, errPerMol);
+                if (isAudit) { sumAudit += errPerMol; audited++; }
+            }
+            var c = g.CopyAtoms();
+            c.Energy = label.Energy;
+            if (WantForces) c.Forces = label.Forces;
+            foreach (var kv in g.Info) c.SetInfo(kv.Key, kv.Value);
+            c.SetInfo("iteration", k.ToString(ci));
+            c.SetInfo("picked", isAudit ? "audit" : "committee");
+            // never NaN in the pool: a failed committee is written as "failed"
+            c.SetInfo("e_committee", double.IsFinite(v.MeanEnergy) ? v.MeanEnergy.ToString("R", ci) : "failed");
+            c.SetInfo("std_committee", double.IsFinite(v.EnergyStdPerMolecule) ? v.EnergyStdPerMolecule.ToString("R", ci) : "failed");
+            c.SetInfo("fstd_committee", double.IsFinite(v.MaxForceStd) ? v.MaxForceStd.ToString("R", ci) : "failed");
+            added.Add(c);
+        }
+        if (labelled < chosen.Count) Say($"iteration {k}: {chosen.Count - labelled} of {chosen.Count} structure(s) dropped by the oracle (oracle.onFailure = drop)");
+        rec.GatheredMaeMeV = labelled > 0 ? 1000 * sumErr / labelled : double.NaN;
+        rec.GatheredMaxMeV = labelled > 0 ? 1000 * maxErr : double.NaN;
+        rec.AuditMaeMeV = audited > 0 ? 1000 * sumAudit / audited : double.NaN;
+        return added;
     }
 
     /// <summary>
@@ -549,11 +779,15 @@ public sealed class ActiveLearningRun : IDisposable
         var nestedPoolPick = _pool[pick.Next(_pool.Count)];
         int problems = 0;
         Cluster? nestedStart = null;
-        if (sc.Nested.Cycles > 0 && sc.Nested.Frames > 0)
+        int metroFrames = IsCommittee ? _config.Selection.Candidates : sc.Metropolis.Frames;
+        int nestedFrames = IsCommittee ? _config.Selection.Candidates : sc.Nested.Frames;
+        if (sc.Nested.Cycles > 0 && nestedFrames > 0)
         {
             if (sc.Nested.RandomStart)
             {
-                try { nestedStart = _parts.Starts.RandomCluster(sc.Nested.StartMolecules, RunSeeds.For(_config.Seed, k, SeedPurpose.NestedStart)); }
+                int size = sc.Nested.StartSizeFor(_config.Seed, k);
+                rec.StartMolecules = size;
+                try { nestedStart = _parts.Starts.RandomCluster(size, RunSeeds.For(_config.Seed, k, SeedPurpose.NestedStart)); }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     Say($"iteration {k}: random start cluster failed ({e.Message}); nested sampling starts from a pool structure");
@@ -567,13 +801,15 @@ public sealed class ActiveLearningRun : IDisposable
         string? metroError = null, nestedError = null;
         void RunMetro()
         {
-            if (sc.Metropolis.Cycles <= 0 || sc.Metropolis.Frames <= 0) return;
-            (metro, metroError) = RunSampler(_parts.Metropolis, guarded, metroStart, sc.Metropolis.Cycles, sc.Metropolis.Frames, RunSeeds.For(_config.Seed, k, SeedPurpose.Metropolis), cancel);
+            if (sc.Metropolis.Cycles <= 0 || metroFrames <= 0) return;
+            int cycles = sc.CyclesFor(sc.Metropolis.Cycles, metroFrames, metroStart.Count);
+            (metro, metroError) = RunSampler(_parts.Metropolis, guarded, metroStart, cycles, Math.Min(metroFrames, cycles), RunSeeds.For(_config.Seed, k, SeedPurpose.Metropolis), cancel);
         }
         void RunNested()
         {
             if (nestedStart is null) return;
-            (nested, nestedError) = RunSampler(_parts.Nested, guarded, nestedStart, sc.Nested.Cycles, sc.Nested.Frames, RunSeeds.For(_config.Seed, k, SeedPurpose.Nested), cancel);
+            int cycles = sc.CyclesFor(sc.Nested.Cycles, nestedFrames, nestedStart.Count);
+            (nested, nestedError) = RunSampler(_parts.Nested, guarded, nestedStart, cycles, Math.Min(nestedFrames, cycles), RunSeeds.For(_config.Seed, k, SeedPurpose.Nested), cancel);
         }
         if (sc.Parallel) Parallel.Invoke(new ParallelOptions { CancellationToken = cancel }, RunMetro, RunNested);
         else { RunMetro(); RunNested(); }
@@ -591,8 +827,8 @@ public sealed class ActiveLearningRun : IDisposable
         rec.SamplerProblems = problems;
 
         var frames = new List<Cluster>();
-        if (metro != null) frames.AddRange(PickFrames(metro, sc.Metropolis.Frames, "metropolis", k));
-        if (nested != null) frames.AddRange(PickFrames(nested, sc.Nested.Frames, "nested", k));
+        if (metro != null) frames.AddRange(PickFrames(metro, metroFrames, "metropolis", k));
+        if (nested != null) frames.AddRange(PickFrames(nested, nestedFrames, "nested", k));
 
         // Validate and predict with the network (a fresh full evaluation, not the sampler's running sum).
         var ev = potential.CreateEvaluator();
@@ -601,6 +837,7 @@ public sealed class ActiveLearningRun : IDisposable
         {
             var why = Invalid(f, sc);
             if (why != null) { rec.InvalidFrames++; Say($"iteration {k}: dropped a {f.GetInfo("source")} frame: {why}"); continue; }
+            if (IsCommittee) { valid.Add(f); continue; } // the committee scores them (LabelUncertain)
             double e;
             try { e = ev.Compute(f.Positions, Span<double>.Empty, Span<double>.Empty); }
             catch (Exception ex) when (ex is not OperationCanceledException) { e = double.NaN; }
@@ -616,7 +853,7 @@ public sealed class ActiveLearningRun : IDisposable
         try
         {
             var startCopy = start.CopyAtoms();
-            return (sampler.Run(potential, startCopy, every, seed, cancel), null);
+            return (cycles == sampler.Cycles ? sampler.Run(potential, startCopy, every, seed, cancel) : sampler.Run(potential, startCopy, cycles, every, seed, cancel), null);
         }
         catch (OperationCanceledException) { throw; }
         catch (Exception e) { return (null, $"{e.GetType().Name}: {e.Message}"); }
@@ -672,7 +909,14 @@ public sealed class ActiveLearningRun : IDisposable
     {
         Say(reason);
         ILearnedModel final;
-        if (_latest != null && _state.ConsecutiveNoAdd > 0)
+        if (IsCommittee && _latestMembers.Count > 0)
+        {
+            // committee: the member of the last generation with the lowest energy MAE on the final pool (one network,
+            // as cheap to use as the paper's)
+            final = _latestMembers.MinBy(m => PoolMae(m.Potential))!;
+            Say($"final model: committee member {_latestMembers.IndexOf(final)} of generation {_state.Iteration} (lowest pool MAE)");
+        }
+        else if (_latest != null && _state.ConsecutiveNoAdd > 0)
         {
             final = _latest; // the last generation was trained on the final pool
         }
@@ -706,6 +950,16 @@ public sealed class ActiveLearningRun : IDisposable
         SaveState();
         Say($"final model: {finalPath}");
         return Summary();
+    }
+
+    /// <summary>Mean |E - E_ref| per molecule (eV) of a potential on the pool.</summary>
+    private double PoolMae(IPotential p)
+    {
+        var ev = p.CreateEvaluator();
+        double sum = 0;
+        foreach (var c in _pool) sum += Math.Abs(ev.Compute(c.Positions, Span<double>.Empty, Span<double>.Empty) - c.Energy!.Value) / c.Count;
+        double mae = sum / _pool.Count;
+        return double.IsFinite(mae) ? mae : double.PositiveInfinity;
     }
 
     private void DrawProgress()

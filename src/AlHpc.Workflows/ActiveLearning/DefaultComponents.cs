@@ -121,7 +121,9 @@ public static class DefaultComponents
                 d!.CopyTo(desc, offsets[i] * setup.Count);
                 energies[i] = pool[i].Energy ?? throw new ArgumentException($"pool structure {i} has no energy");
             }
-            var set = new TrainingSet(setup, desc, offsets, energies);
+            var set = settings.ForcesWeight > 0
+                ? TrainingSet.FromClusters(ClusterBatch.FromClusters(pool), setup, withForces: true) // force training: forces and derivatives too
+                : new TrainingSet(setup, desc, offsets, energies);
             var init = (warmStart as NnLearnedModel)?.Model;
             // a warm start continues the previous network, re-scaled to this pool's training split (its scaling came
             // from a smaller pool; generation 1: one structure), the way a fresh start fits its scaling
@@ -138,6 +140,38 @@ public static class DefaultComponents
         }
 
         public ILearnedModel Load(string path) => new NnLearnedModel(ModelFile.Load(path));
+
+        /// <summary>
+        /// The committee on one training set (descriptors, and with force training their derivatives, computed once for
+        /// all members), the members trained at the same time, one core each (a member's result does not depend on its
+        /// thread count).
+        /// </summary>
+        public IReadOnlyList<TrainingOutcome> TrainCommittee(IReadOnlyList<Cluster> pool, IReadOnlyList<ILearnedModel?> warmStarts, TrainingSettings settings,
+            IReadOnlyList<int> seeds, IReadOnlyList<int[]> holdouts, CancellationToken cancel)
+        {
+            var set = TrainingSet.FromClusters(ClusterBatch.FromClusters(pool), setup, withForces: settings.ForcesWeight > 0);
+            int cores = settings.Threads > 0 ? settings.Threads : Environment.ProcessorCount;
+            int parallel = Math.Min(seeds.Count, cores);
+            int perMember = Math.Max(1, cores / parallel);
+            var result = new TrainingOutcome[seeds.Count];
+            Parallel.For(0, seeds.Count, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancel }, j =>
+            {
+                var init = (warmStarts[j] as NnLearnedModel)?.Model;
+                var options = settings with
+                {
+                    Seed = seeds[j],
+                    HoldoutIndices = holdouts[j],
+                    Threads = perMember,
+                    FirstSelectableEpoch = init != null && settings.WarmStartMoveOn ? 1 : 0,
+                    RefitStartScaling = true,
+                };
+                var r = LmTrainer.Train(set, options, init, null, cancel);
+                var model = r.Model.WithProvenance("active_learning_seed", seeds[j].ToString(CultureInfo.InvariantCulture));
+                int epochsRun = r.Curve.Count > 0 ? r.Curve[^1].Epoch : 0;
+                result[j] = new TrainingOutcome(new NnLearnedModel(model), r.BestTrainMae / 1000, r.BestHoldoutMae / 1000, epochsRun, r.BestEpoch);
+            });
+            return result;
+        }
     }
 
 
@@ -159,11 +193,14 @@ public static class DefaultComponents
         public string Name => "metropolis";
         public int Cycles => cycles;
 
-        public SamplerTrajectory Run(IPotential potential, Cluster start, int recordEvery, int seed, CancellationToken cancel)
+        public SamplerTrajectory Run(IPotential potential, Cluster start, int recordEvery, int seed, CancellationToken cancel) =>
+            Run(potential, start, cycles, recordEvery, seed, cancel);
+
+        public SamplerTrajectory Run(IPotential potential, Cluster start, int runCycles, int recordEvery, int seed, CancellationToken cancel)
         {
             var sampler = new MetropolisSampler(new MonteCarlo.MetropolisSettings
             {
-                Cycles = cycles,
+                Cycles = runCycles,
                 TemperatureK = temperatureK,
                 TrajectoryEvery = recordEvery,
                 Seed = (ulong)seed,
@@ -182,11 +219,14 @@ public static class DefaultComponents
         public string Name => "nested";
         public int Cycles => cycles;
 
-        public SamplerTrajectory Run(IPotential potential, Cluster start, int recordEvery, int seed, CancellationToken cancel)
+        public SamplerTrajectory Run(IPotential potential, Cluster start, int recordEvery, int seed, CancellationToken cancel) =>
+            Run(potential, start, cycles, recordEvery, seed, cancel);
+
+        public SamplerTrajectory Run(IPotential potential, Cluster start, int runCycles, int recordEvery, int seed, CancellationToken cancel)
         {
             var sampler = new NestedSampler(new MonteCarlo.NestedSettings
             {
-                Cycles = cycles,
+                Cycles = runCycles,
                 TrajectoryEvery = recordEvery,
                 Seed = (ulong)seed,
                 CriterionDistance = criterion,

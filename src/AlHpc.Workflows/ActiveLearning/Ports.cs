@@ -32,6 +32,20 @@ public interface IModelTrainer
 
     /// <summary>Reads a model written by <see cref="ILearnedModel.Save"/> (for --resume).</summary>
     ILearnedModel Load(string path);
+
+    /// <summary>
+    /// Trains a committee on the same pool: member j from <paramref name="warmStarts"/>[j] (or fresh) with
+    /// <paramref name="seeds"/>[j] (its initial weights) and the held-out structures <paramref name="holdouts"/>[j]. The default trains them one after
+    /// the other with <see cref="Train"/>; an implementation may share the pool's descriptors and run members at once,
+    /// but each member's result must not depend on that.
+    /// </summary>
+    IReadOnlyList<TrainingOutcome> TrainCommittee(IReadOnlyList<Cluster> pool, IReadOnlyList<ILearnedModel?> warmStarts, TrainingSettings settings,
+        IReadOnlyList<int> seeds, IReadOnlyList<int[]> holdouts, CancellationToken cancel)
+    {
+        var r = new List<TrainingOutcome>();
+        for (int j = 0; j < seeds.Count; j++) r.Add(Train(pool, warmStarts[j], settings with { HoldoutIndices = holdouts[j] }, seeds[j], cancel));
+        return r;
+    }
 }
 
 /// <summary>One Monte Carlo trajectory: its recorded frames (energy = the sampling potential's, eV) and what went wrong.</summary>
@@ -70,6 +84,14 @@ public interface ITrajectorySampler
     /// a bad potential: the potential passed is already guarded (non-finite or runaway moves are rejected).
     /// </summary>
     SamplerTrajectory Run(IPotential potential, Cluster start, int recordEvery, int seed, CancellationToken cancel);
+
+    /// <summary>
+    /// <see cref="Run(IPotential, Cluster, int, int, CancellationToken)"/> for <paramref name="cycles"/> cycles instead of
+    /// <see cref="Cycles"/> (sampling.trialMoveBudget). The default supports only <see cref="Cycles"/> itself.
+    /// </summary>
+    SamplerTrajectory Run(IPotential potential, Cluster start, int cycles, int recordEvery, int seed, CancellationToken cancel) =>
+        cycles == Cycles ? Run(potential, start, recordEvery, seed, cancel)
+            : throw new NotSupportedException($"sampler {Name} runs {Cycles} cycles only (asked for {cycles})");
 }
 
 /// <summary>Makes starting structures that are not taken from the pool (for nested sampling).</summary>

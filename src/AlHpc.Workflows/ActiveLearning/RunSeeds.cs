@@ -11,6 +11,10 @@ public enum SeedPurpose
     Monitor = 6,
     FinalTraining = 7,
     Holdout = 8,
+    StartSize = 9,
+    Audit = 10,
+    /// <summary>Committee member j of generation k: iteration = k * 64 + j.</summary>
+    CommitteeMember = 11,
 }
 
 /// <summary>

@@ -43,11 +43,30 @@ public sealed class IterationRecord
     public double MonitorSeconds { get; set; }
     public double TotalSeconds { get; set; }
 
+    // ------------------------------------------------------------------ appended columns (committee, sizes, cost)
+
+    /// <summary>Committee: candidates the committee found uncertain and labelled (the paper's mode: 0).</summary>
+    public int Selected { get; set; }
+    /// <summary>Committee: random candidates labelled for the audit.</summary>
+    public int Audit { get; set; }
+    /// <summary>Committee: mean |E_committee - E_ref| per molecule of the audit structures (meV): the true error of what the network samples.</summary>
+    public double AuditMaeMeV { get; set; } = double.NaN;
+    /// <summary>Committee: the calibration factor applied to the members' spread (1: none).</summary>
+    public double Calibration { get; set; } = double.NaN;
+    /// <summary>Committee: the largest candidate score (calibrated spread / tolerance; above 1 is uncertain), capped at 1e6.</summary>
+    public double MaxScore { get; set; } = double.NaN;
+    /// <summary>Molecules of the nested sampler's random start cluster (the size schedule).</summary>
+    public int StartMolecules { get; set; }
+    /// <summary>Beads (molecules) of every structure labelled by the oracle since the start, seed included: the cost of a quantum code grows with them.</summary>
+    public long BeadsLabelled { get; set; }
+    /// <summary>Beads labelled in this iteration (not logged; summed into <see cref="BeadsLabelled"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public long LabelledBeadsThisIteration { get; set; }
+
     public static readonly string CsvHeader =
         "iteration,pool_size,gathered,added,oracle_calls,epochs,best_epoch,train_mae_mev_per_molecule,heldout_mae_mev_per_molecule," +
         "gathered_mae_mev_per_molecule,gathered_max_mev_per_molecule,monitor_energy_mae_mev_per_molecule,monitor_force_mae_mev_per_a," +
         "metropolis_acceptance,nested_acceptance,rejected_nonfinite,rejected_too_close,rejected_below_floor,sampler_problems,invalid_frames," +
-        "train_s,sample_s,oracle_s,monitor_s,total_s";
+        "train_s,sample_s,oracle_s,monitor_s,total_s,selected,audit,audit_mae_mev_per_molecule,calibration,max_score,start_molecules,beads_labelled";
 
     public string ToCsv()
     {
@@ -58,7 +77,8 @@ public sealed class IterationRecord
             F(TrainMaeMeV, "G6"), F(HeldOutMaeMeV, "G6"), F(GatheredMaeMeV, "G6"), F(GatheredMaxMeV, "G6"),
             F(MonitorEnergyMaeMeV, "G6"), F(MonitorForceMaeMeVPerA, "G6"), F(MetropolisAcceptance, "F4"), F(NestedAcceptance, "F4"),
             RejectedNonFinite.ToString(c), RejectedTooClose.ToString(c), RejectedBelowFloor.ToString(c), SamplerProblems.ToString(c), InvalidFrames.ToString(c),
-            F(TrainSeconds, "F3"), F(SampleSeconds, "F3"), F(OracleSeconds, "F3"), F(MonitorSeconds, "F3"), F(TotalSeconds, "F3"));
+            F(TrainSeconds, "F3"), F(SampleSeconds, "F3"), F(OracleSeconds, "F3"), F(MonitorSeconds, "F3"), F(TotalSeconds, "F3"),
+            Selected.ToString(c), Audit.ToString(c), F(AuditMaeMeV, "G6"), F(Calibration, "G4"), F(MaxScore, "G4"), StartMolecules.ToString(c), BeadsLabelled.ToString(c));
     }
 }
 
@@ -80,6 +100,8 @@ public sealed class RunState
     public int ConsecutiveNoAdd { get; set; }
     public int PoolSize { get; set; }
     public long OracleCalls { get; set; }
+    /// <summary>Beads of the seed structures the oracle labelled (0 when the seed came labelled).</summary>
+    public long SeedBeads { get; set; }
     /// <summary>File (relative to the run directory) of the latest generation's model, or null.</summary>
     public string? LatestModel { get; set; }
     public bool Finished { get; set; }
@@ -121,6 +143,9 @@ public sealed class RunState
     /// <summary>The model file of generation k, relative to the run directory.</summary>
     public static string ModelPath(int generation) => $"models/gen-{generation:D3}.json";
 
+    /// <summary>The file of committee member j &gt;= 1 of generation k (member 0 is <see cref="ModelPath"/>).</summary>
+    public static string MemberPath(int generation, int member) => $"models/gen-{generation:D3}-m{member}.json";
+
     /// <summary>
     /// Checks every field for itself and against the others (the embedded log): version, counts that cannot be
     /// negative, the pool size and oracle calls of the last log row, one log row per iteration, the latest model
@@ -149,6 +174,8 @@ public sealed class RunState
             foreach (var prop in typeof(IterationRecord).GetProperties())
                 if (prop.PropertyType == typeof(double) && (double)prop.GetValue(r)! is var d && (double.IsInfinity(d) || d < 0))
                     Bad($"log row {i + 1}: {prop.Name} = {d} (times and errors are finite and non-negative)");
+            if (r.Selected < 0 || r.Audit < 0 || r.Selected + r.Audit > r.Gathered || r.StartMolecules < 0 || r.BeadsLabelled < 0)
+                Bad($"log row {i + 1}: inconsistent committee counts (selected {r.Selected}, audit {r.Audit} of {r.Gathered}) or sizes");
             if (r.Epochs < 0 || r.BestEpoch < -1 || r.RejectedNonFinite < 0 || r.RejectedTooClose < 0 || r.RejectedBelowFloor < 0 || r.SamplerProblems < 0 || r.InvalidFrames < 0)
                 Bad($"log row {i + 1}: a negative count");
             prevPool = r.PoolSize;
