@@ -100,6 +100,56 @@ public class ForceTrainerBenchmarks
 }
 
 /// <summary>
+/// One full-batch LM epoch (the step, its trials and the end-of-epoch evaluation, which computes the exact force MAEs)
+/// on 300 ML-BOP-labelled 25-bead clusters (270 trained, 30 held out), 26-10-10-1 twist, one thread: energies only
+/// (baseline), exact force rows (wF 0.1: 270 + 270 x 75 = 20520 rows) and random force projections R = 1, 2, 4
+/// (270 x (1 + R) rows).
+/// Run: dotnet run -c Release --project bench/AlHpc.Bench -- --filter '*ForceProjectionBenchmarks*' --job short --inProcess
+/// </summary>
+[MemoryDiagnoser]
+public class ForceProjectionBenchmarks
+{
+    [Params(300)] public int Structures;
+
+    private LmSession _energy = null!, _exact = null!, _r1 = null!, _r2 = null!, _r4 = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var set = TrainerBenchmarks.Data(Structures, withForces: true);
+        var opt = TrainingSettings.Aenet with { BatchSize = 0, Threads = 1, Seed = 3 };
+        _energy = LmTrainer.CreateSession(set, opt);
+        _exact = LmTrainer.CreateSession(set, opt with { ForcesWeight = 0.1 });
+        _r1 = LmTrainer.CreateSession(set, opt with { ForcesWeight = 0.1, ForceProjections = 1 });
+        _r2 = LmTrainer.CreateSession(set, opt with { ForcesWeight = 0.1, ForceProjections = 2 });
+        _r4 = LmTrainer.CreateSession(set, opt with { ForcesWeight = 0.1, ForceProjections = 4 });
+        foreach (var s in new[] { _energy, _exact, _r1, _r2, _r4 })
+            for (int i = 0; i < 3; i++) s.BenchmarkEpoch();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        foreach (var s in new[] { _energy, _exact, _r1, _r2, _r4 }) s.Dispose();
+    }
+
+    [Benchmark(Baseline = true)]
+    public EpochRecord EnergyOnly() => _energy.BenchmarkEpoch();
+
+    [Benchmark]
+    public EpochRecord ExactForces() => _exact.BenchmarkEpoch();
+
+    [Benchmark]
+    public EpochRecord Projections1() => _r1.BenchmarkEpoch();
+
+    [Benchmark]
+    public EpochRecord Projections2() => _r2.BenchmarkEpoch();
+
+    [Benchmark]
+    public EpochRecord Projections4() => _r4.BenchmarkEpoch();
+}
+
+/// <summary>
 /// CPU time of the calling thread per epoch (Linux /proc/thread-self/schedstat), single thread (and, last, 426 structures batch 32 with and without force residuals): a figure
 /// that other jobs on a shared machine inflate far less than wall time. 40 warm-up epochs, then 30 timed.
 /// Run: DOTNET_TieredCompilation=0 dotnet run -c Release --project bench/AlHpc.Bench -- trainer-cputime

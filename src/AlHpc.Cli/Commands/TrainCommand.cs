@@ -11,7 +11,7 @@ namespace AlHpc.Cli.Commands;
 
 /// <summary>
 /// alhpc train --data FILE [--setup FILE.stp] [--epochs 2000] [--batch 0] [--mu 0.1] [--holdout 0.1]
-/// [--forces-weight W] [--seed S] [--init MODEL] [--early-stop K] [--threads N] -o MODEL [--curve CURVE.csv].
+/// [--forces-weight W] [--force-projections R] [--seed S] [--init MODEL] [--early-stop K] [--threads N] -o MODEL [--curve CURVE.csv].
 /// Only parses options into <see cref="TrainingSettings"/> (their defaults are the options' defaults); the
 /// trainer decides the setup and the architecture (<see cref="TrainingSettings.ResolveSetup"/>, <see cref="LmTrainer.Architecture"/>).
 /// </summary>
@@ -35,6 +35,12 @@ public static class TrainCommand
                           "needs forces in the data (extxyz Properties=...:forces:R:3); CPU only; slower (see docs/training.md).",
             DefaultValueFactory = _ => t.ForcesWeight,
         };
+        var projections = new Option<int>("--force-projections")
+        {
+            Description = "With --forces-weight > 0: R > 0 replaces the 3N force rows of each structure by R random projections per epoch " +
+                          "(an unbiased estimate of the same force term, much cheaper; see docs/training.md); 0 = the exact 3N rows.",
+            DefaultValueFactory = _ => t.ForceProjections,
+        };
         var seed = new Option<int>("--seed") { Description = "Seed of the held-out split, initial weights and batch order.", DefaultValueFactory = _ => t.Seed };
         var init = new Option<string?>("--init") { Description = "Warm start from this model file (its network, scaling and descriptor setup are kept)." };
         var earlyStop = new Option<int>("--early-stop") { Description = "Stop after this many epochs without a better held-out error (0 = off).", DefaultValueFactory = _ => t.EarlyStopEpochs };
@@ -46,7 +52,7 @@ public static class TrainCommand
         var output = new Option<string>("--output", "-o") { Description = "Model file to write (JSON, see docs/model-file.md).", Required = true };
         var curve = new Option<string?>("--curve") { Description = "Write the learning curve (epoch, train/held-out MAE meV/molecule, mu, seconds, steps; force MAE meV/A with --forces-weight > 0) as CSV." };
         var cmd = new Command("train", "Train the network on reference energies (optionally also forces) with Levenberg-Marquardt; keeps the network with the best held-out energy error.");
-        foreach (var o in new Option[] { data, setup, epochs, batch, smallBatch, mu, holdout, forcesWeight, seed, init, earlyStop, cap, hidden, activation, isolated, noAnchor, output, curve })
+        foreach (var o in new Option[] { data, setup, epochs, batch, smallBatch, mu, holdout, forcesWeight, projections, seed, init, earlyStop, cap, hidden, activation, isolated, noAnchor, output, curve })
             cmd.Options.Add(o);
         var threads = ThreadsOption.Add(cmd, "Results do not depend on it.");
         var device = DeviceOption.Add(cmd);
@@ -54,7 +60,7 @@ public static class TrainCommand
         var flags = new Dictionary<string, Option>
         {
             [nameof(t.Epochs)] = epochs, [nameof(t.BatchSize)] = batch, [nameof(t.SmallPoolBatchSize)] = smallBatch, [nameof(t.Mu)] = mu,
-            [nameof(t.HoldoutFraction)] = holdout, [nameof(t.ForcesWeight)] = forcesWeight, [nameof(t.Seed)] = seed,
+            [nameof(t.HoldoutFraction)] = holdout, [nameof(t.ForcesWeight)] = forcesWeight, [nameof(t.ForceProjections)] = projections, [nameof(t.Seed)] = seed,
             [nameof(t.EarlyStopEpochs)] = earlyStop, [nameof(t.SelectionErrorCapMeV)] = cap, [nameof(t.HiddenLayers)] = hidden,
             [nameof(t.Activation)] = activation, [nameof(t.IsolatedAtomEnergy)] = isolated, [nameof(t.SetupFile)] = setup, [nameof(t.Threads)] = threads,
         };
@@ -72,6 +78,7 @@ public static class TrainCommand
                     Mu = pr.GetValue(mu),
                     HoldoutFraction = pr.GetValue(holdout),
                     ForcesWeight = pr.GetValue(forcesWeight),
+                    ForceProjections = pr.GetValue(projections),
                     Seed = pr.GetValue(seed),
                     EarlyStopEpochs = pr.GetValue(earlyStop),
                     SelectionErrorCapMeV = pr.GetValue(cap),
@@ -144,7 +151,7 @@ public static class TrainCommand
                 $"alhpc train: best epoch {result.BestEpoch}: energy MAE train {result.BestTrainMae:F4}, held-out {hold} meV/molecule -> {outPath}"));
             if (withForces)
                 Console.Error.WriteLine(string.Create(ci,
-                    $"alhpc train: force MAE train {result.BestTrainForceMae:F2}, held-out {(result.HoldoutIndices.Length > 0 ? result.BestHoldoutForceMae.ToString("F2", ci) : "n/a")} meV/A (forces weight {settings.ForcesWeight:G6}; the best epoch is chosen by the held-out energy MAE)"));
+                    $"alhpc train: force MAE train {result.BestTrainForceMae:F2}, held-out {(result.HoldoutIndices.Length > 0 ? result.BestHoldoutForceMae.ToString("F2", ci) : "n/a")} meV/A (forces weight {settings.ForcesWeight:G6}{(settings.ForceProjections > 0 ? $", {settings.ForceProjections} random projections per structure" : "")}; the best epoch is chosen by the held-out energy MAE)"));
             return ExitCodes.Success;
         }));
         return cmd;

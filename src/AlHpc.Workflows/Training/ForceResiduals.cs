@@ -146,6 +146,47 @@ internal sealed class ForceResiduals
             for (int k = 0; k < rows.Length; k++) rows[k] *= rowScale;
     }
 
+    /// <summary>
+    /// <see cref="Predict"/> (same q) and the Jacobian rows of R random force projections:
+    /// jacobian[r * p + w] = rowScale * d/dw sum_{a,c} v_r[3a + c] q[3a + c] (R rows of p weights, overwritten),
+    /// <paramref name="signs"/> = v_0 .. v_{R-1} (R x 3n). Since q_{a,c} = sum_i ∇NN(x_i)·t_{i,(a,c)}, the projection is
+    /// sum_i ∇NN(x_i)·t_i with the ONE tangent per atom t_i[k] = (1/std_k) sum_{entries e of i, neighbour j} sum_c v[3j + c] dG_{i,k}/dr_{j,c}:
+    /// n Hessian-vector products per projection instead of 3 per derivative entry.
+    /// </summary>
+    public void PredictProjectedWithJacobian(NeuralNetwork net, ReadOnlySpan<double> x, DescriptorDerivatives derivatives, ReadOnlySpan<double> invStd,
+        Span<double> q, ReadOnlySpan<double> signs, int projections, double rowScale, Span<double> jacobian)
+    {
+        int n = derivatives.AtomCount, nf = _sizes[0], p = _p, n3 = 3 * n;
+        if (net.WeightCount != p) throw new ArgumentException("network does not match the workspace");
+        if (signs.Length < projections * n3) throw new ArgumentException("fewer signs than projections x 3n");
+        Predict(net, x, derivatives, invStd, q);
+        var rows = jacobian[..(projections * p)];
+        rows.Clear();
+        var t = _aDot[0].AsSpan(0, nf);
+        var start = derivatives.Start;
+        var index = derivatives.Index;
+        for (int r = 0; r < projections; r++)
+        {
+            var v = signs.Slice(r * n3, n3);
+            var row = rows.Slice(r * p, p);
+            for (int i = 0; i < n; i++)
+            {
+                t.Clear();
+                for (int e = start[i]; e < start[i + 1]; e++)
+                {
+                    var block = derivatives.Entry(e);   // [k * 3 + c] = dG_{i,k}/dr_{j,c}
+                    int j = index[e];
+                    double v0 = v[3 * j], v1 = v[3 * j + 1], v2 = v[3 * j + 2];
+                    for (int k = 0; k < nf; k++) t[k] += v0 * block[k * 3] + v1 * block[k * 3 + 1] + v2 * block[k * 3 + 2];
+                }
+                for (int k = 0; k < nf; k++) t[k] *= invStd[k];
+                TangentGradient(net, i, row);
+            }
+        }
+        if (rowScale != 1.0)
+            for (int k = 0; k < rows.Length; k++) rows[k] *= rowScale;
+    }
+
     /// <summary>Forward and backward pass of one atom (slot i): a_l, f', f'', ǡ_l, δ_l; ǡ_0 = ∇NN(x).</summary>
     private void AtomPasses(NeuralNetwork net, ReadOnlySpan<double> x, int i)
     {

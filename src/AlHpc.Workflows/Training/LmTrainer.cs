@@ -16,7 +16,9 @@ namespace AlHpc.Training;
 /// Optional force residuals (ForcesWeight wF &gt; 0): 3N more rows per structure,
 /// f_{s,a,c} = sqrt(wF/(3N)) S (F_ref - F_NN)_{a,c}, computed by <see cref="ForceResiduals"/>; the
 /// objective is then sum_s e_s^2 + wF sum_s mean_{a,c} [S (F_ref - F_NN)]^2. Selection stays the held-out
-/// energy MAE.
+/// energy MAE. With ForceProjections R &gt; 0 the 3N rows of a structure are replaced in the LM steps by R random
+/// projections sqrt(wF/(3N R)) v_r · S (F_ref - F_NN), Rademacher v_r drawn from (seed, epoch, structure, r): an
+/// unbiased estimate of the same force term (the recorded force MAEs stay the exact ones).
 /// </para>
 /// <para>
 /// Each step: residuals and Jacobian of one batch at w, then trials w + dw(mu) on that SAME batch; a
@@ -192,11 +194,16 @@ internal sealed class LmSession : IDisposable
     private readonly ForceResiduals[] _forceWs = [];
     private readonly double[][] _qBuf = [];   // per thread: 3 x atoms of one structure
     private readonly int[] _rowStart = [];    // first force row of each structure of the current job
+    // random force projections (ForceProjections R > 0 with forces): R rows per structure in the LM steps
+    private readonly int _projections;        // R (0: the exact 3N rows)
+    private readonly double[][] _signBuf = []; // per thread: R x 3 x atoms of one structure (+-1)
+    private int _drawEpoch;                   // the epoch whose projections the LM steps use
 
     // current parallel job
     private int[] _jobRows = [];
     private int _jobStart, _jobCount, _jobChunks;
     private bool _jobJacobian;
+    private bool _jobProjected;
     private NeuralNetwork _jobNet = null!;
     private double _jobNn0;
     private double[] _jobOut = [];
@@ -253,6 +260,7 @@ internal sealed class LmSession : IDisposable
         _p = _net.WeightCount;
         _forcesWeight = opt.ForcesWeight;
         _withForces = _forcesWeight > 0;
+        _projections = _withForces ? opt.ForceProjections : 0;
         if (_withForces && !set.HasForces)
             throw new ArgumentException("force training (forces weight > 0) needs a training set with reference forces and descriptor derivatives, e.g. TrainingSet.FromClusters(..., withForces: true)");
 
@@ -269,8 +277,8 @@ internal sealed class LmSession : IDisposable
         int maxAtoms = set.MaxStructureSize;
         _ws0 = _net.CreateWorkspace(1);
         _g0 = new double[_p];
-        // rows of the largest batch: 1 per structure, plus 3N force rows per structure when training forces
-        int maxRows = Math.Max(1, _batch + (_withForces ? 3 * LargestAtoms(_train, _batch) : 0));
+        // rows of the largest batch: 1 per structure, plus 3N force rows (or R projections) per structure when training forces
+        int maxRows = Math.Max(1, _batch + (!_withForces ? 0 : _projections > 0 ? _projections * _batch : 3 * LargestAtoms(_train, _batch)));
         if ((long)maxRows * _p > Array.MaxLength)
             throw new ArgumentException($"the Jacobian of a batch ({maxRows} rows x {_p} weights) is too large; use a smaller batch");
         _jac = new double[maxRows * _p];
@@ -293,6 +301,11 @@ internal sealed class LmSession : IDisposable
             {
                 _forceWs[t] = new ForceResiduals(_net.LayerSizes);
                 _qBuf[t] = new double[3 * maxAtoms];
+            }
+            if (_projections > 0)
+            {
+                _signBuf = new double[_threads][];
+                for (int t = 0; t < _threads; t++) _signBuf[t] = new double[_projections * 3 * maxAtoms];
             }
             _rowStart = new int[Math.Max(_batch, Math.Max(_train.Length, _hold.Length)) + 1];
         }
@@ -337,19 +350,30 @@ internal sealed class LmSession : IDisposable
     /// <summary>Called for every trial: (rows, start, count, weights before, trial weights, accepted), before the weights change.</summary>
     internal Action<int[], int, int, double[], double[], bool>? TrialObserver { get; set; }
 
-    /// <summary>Residual rows of the given structures (energy rows first, then 3N force rows each when training forces); returns the row count.</summary>
-    internal int ComputeResiduals(int[] rows, double[] e) => RunJob(jacobian: false, rows, 0, rows.Length, _net, Nn0(_net), e);
+    /// <summary>
+    /// Residual rows of the given structures (energy rows first, then 3N force rows each when training forces, or with
+    /// <paramref name="projected"/> the R projections of <see cref="DrawEpoch"/> as the LM steps use them); returns the row count.
+    /// </summary>
+    internal int ComputeResiduals(int[] rows, double[] e, bool projected = false) =>
+        RunJob(jacobian: false, rows, 0, rows.Length, _net, Nn0(_net), e, projected);
 
     /// <summary>Residuals and Jacobian rows (into <see cref="JacobianBuffer"/>) of the given structures; returns the row count.</summary>
-    internal int ComputeJacobian(int[] rows, double[] e)
+    internal int ComputeJacobian(int[] rows, double[] e, bool projected = false)
     {
-        if (RowCount(rows) > _e.Length) throw new ArgumentException("more rows than the batch buffer");
+        if (RowCount(rows, projected) > _e.Length) throw new ArgumentException("more rows than the batch buffer");
         double nn0 = Nn0Gradient(_net);
-        return RunJob(jacobian: true, rows, 0, rows.Length, _net, nn0, e);
+        return RunJob(jacobian: true, rows, 0, rows.Length, _net, nn0, e, projected);
     }
 
-    /// <summary>Residual rows of the given structures: one each, plus 3N each when training forces.</summary>
-    internal int RowCount(int[] rows) => rows.Length + (_withForces ? 3 * AtomsOf(rows) : 0);
+    /// <summary>Residual rows of the given structures: one each, plus 3N each when training forces (R each when projected).</summary>
+    internal int RowCount(int[] rows, bool projected = false) =>
+        rows.Length + (!_withForces ? 0 : projected && _projections > 0 ? _projections * rows.Length : 3 * AtomsOf(rows));
+
+    /// <summary>For tests: the epoch whose projections the next LM step (and the projected test hooks) use.</summary>
+    internal int DrawEpoch { get => _drawEpoch; set => _drawEpoch = value; }
+
+    /// <summary>For tests: the signs v_r (3N) of projection r of structure s in the current <see cref="DrawEpoch"/>.</summary>
+    internal void ProjectionSigns(int s, int r, Span<double> v) => ForceProjection.Signs(_opt.Seed, _drawEpoch, s, r, v[..(3 * _set.SizeOf(s))]);
 
     /// <summary>For tests: the network forces (eV/A) of structure s through the trainer's force path, F = -q/S.</summary>
     internal void PredictForces(int s, Span<double> forces)
@@ -398,7 +422,7 @@ internal sealed class LmSession : IDisposable
         for (int epoch = 1; epoch <= _opt.Epochs; epoch++)
         {
             ct.ThrowIfCancellationRequested();
-            var (accepted, rejected, trainKnown) = Epoch(shuffle, ref mu);
+            var (accepted, rejected, trainKnown) = Epoch(shuffle, ref mu, epoch);
             rec = Evaluate(epoch, mu, clock, accepted, rejected, Nn0(_net), trainKnown);
             curve.Add(rec);
             progress?.Invoke(rec);
@@ -441,6 +465,7 @@ internal sealed class LmSession : IDisposable
             ["warm_start"] = _warm ? "yes" : "no",
             ["forces_weight"] = LmTrainer.F(_forcesWeight),
         };
+        if (_projections > 0) provenance["force_projections"] = _projections.ToString(CultureInfo.InvariantCulture);
         if (_withForces)
         {
             provenance["train_force_mae_meV_per_A"] = LmTrainer.F(bestRec.TrainForceMae);
@@ -456,9 +481,11 @@ internal sealed class LmSession : IDisposable
 
 
     /// <summary>One epoch of LM steps over the shuffled training split; (accepted, rejected, training residuals known).</summary>
-    private (int Accepted, int Rejected, bool TrainKnown) Epoch(Random shuffle, ref double mu)
+    private (int Accepted, int Rejected, bool TrainKnown) Epoch(Random shuffle, ref double mu, int epoch)
     {
         shuffle.Shuffle(_order);
+        // the force projections of this epoch: the same for a step's Jacobian, its trial and its retries
+        _drawEpoch = epoch;
         int accepted = 0, rejected = 0;
         bool fullBatch = _batch == _train.Length;
         bool trainKnown = false;
@@ -467,7 +494,7 @@ internal sealed class LmSession : IDisposable
             int m = Math.Min(_batch, _order.Length - start);
             double nn0 = Nn0Gradient(_net);
             // rows: m energy rows, then (forces) 3N force rows per structure; the objective is over all of them
-            int rowCount = RunJob(jacobian: true, _order, start, m, _net, nn0, _e);
+            int rowCount = RunJob(jacobian: true, _order, start, m, _net, nn0, _e, projected: true);
             double sse0 = SumSquares(_e.AsSpan(0, rowCount));
             _lm.Prepare(_jac, rowCount, _e.AsSpan(0, rowCount), _opt.Form);
             bool ok = false;
@@ -478,7 +505,7 @@ internal sealed class LmSession : IDisposable
                 var wt = _trialNet.Weights;
                 for (int k = 0; k < _p; k++) wt[k] = w[k] + _dw[k];
                 double nn0t = Nn0(_trialNet);
-                RunJob(jacobian: false, _order, start, m, _trialNet, nn0t, _eTrial);
+                RunJob(jacobian: false, _order, start, m, _trialNet, nn0t, _eTrial, projected: true);
                 double sse = SumSquares(_eTrial.AsSpan(0, rowCount));
                 bool accept = double.IsFinite(sse) && sse <= sse0;
                 TrialObserver?.Invoke(_order, start, m, w, wt, accept);
@@ -508,12 +535,13 @@ internal sealed class LmSession : IDisposable
 
     private Random? _benchShuffle;
     private double _benchMu;
+    private int _benchEpoch;
 
     /// <summary>For benchmarks: one epoch plus its evaluation (as in <see cref="Run"/>), continuing from the last call.</summary>
     internal EpochRecord BenchmarkEpoch()
     {
         if (_benchShuffle == null) { _benchShuffle = new Random(_opt.Seed); _benchMu = _opt.Mu; }
-        var (acc, rej, known) = Epoch(_benchShuffle, ref _benchMu);
+        var (acc, rej, known) = Epoch(_benchShuffle, ref _benchMu, ++_benchEpoch);
         return Evaluate(1, _benchMu, Stopwatch.StartNew(), acc, rej, Nn0(_net), known);
     }
 
@@ -607,10 +635,11 @@ internal sealed class LmSession : IDisposable
 
     /// <summary>
     /// Residuals (and Jacobian rows into _jac) of the structures rows[start .. start+count): energy residuals
-    /// into output[0..count); when training forces, then the 3N force rows of each structure in turn.
+    /// into output[0..count); when training forces, then the 3N force rows of each structure in turn (with
+    /// <paramref name="projected"/> and ForceProjections R &gt; 0: its R projections of epoch _drawEpoch instead).
     /// Returns the number of rows.
     /// </summary>
-    private int RunJob(bool jacobian, int[] rows, int start, int count, NeuralNetwork net, double nn0, double[] output)
+    private int RunJob(bool jacobian, int[] rows, int start, int count, NeuralNetwork net, double nn0, double[] output, bool projected = false)
     {
         if (count == 0) return 0;
         if (_builder is { } jb)
@@ -623,17 +652,19 @@ internal sealed class LmSession : IDisposable
             return count;
         }
         int rowCount = count;
+        bool proj = projected && _projections > 0;
         if (_withForces)
         {
             for (int k = 0; k < count; k++)
             {
                 _rowStart[k] = rowCount;
-                rowCount += 3 * _set.SizeOf(rows[start + k]);
+                rowCount += proj ? _projections : 3 * _set.SizeOf(rows[start + k]);
             }
             if (rowCount > output.Length || (jacobian && rowCount * _p > _jac.Length))
                 throw new InvalidOperationException("residual buffers are smaller than the job");
         }
         _jobJacobian = jacobian;
+        _jobProjected = proj;
         _jobRows = rows;
         _jobStart = start;
         _jobCount = count;
@@ -656,7 +687,9 @@ internal sealed class LmSession : IDisposable
         int lo = _jobCount * c / _jobChunks, hi = _jobCount * (c + 1) / _jobChunks;
         RunChunkEnergies(c, lo, hi);
         if (_withForces)
-            for (int k = lo; k < hi; k++) ForceRows(c, k);
+            for (int k = lo; k < hi; k++)
+                if (_jobProjected) ProjectedForceRows(c, k);
+                else ForceRows(c, k);
     }
 
     /// <summary>
@@ -678,6 +711,34 @@ internal sealed class LmSession : IDisposable
         for (int r = 0; r < 3 * n; r++) _jobOut[r0 + r] = rowScale * (_scale * fRef[r] + q[r]);
     }
 
+    /// <summary>
+    /// The R projected force rows of job structure k (one thread, fixed order): with the signs v_r of (seed, _drawEpoch,
+    /// structure, r), row r = sqrt(wF/(3N R)) sum_{a,c} v_r[3a + c] (S F_ref + q)_{a,c}, Jacobian row the same scale times
+    /// sum v_r dq/dw (<see cref="ForceResiduals.PredictProjectedWithJacobian"/>).
+    /// </summary>
+    private void ProjectedForceRows(int c, int k)
+    {
+        int s = _jobRows[_jobStart + k];
+        int a0 = _set.Offsets[s], n = _set.SizeOf(s), r0 = _rowStart[k], n3 = 3 * n, rr = _projections;
+        var q = _qBuf[c].AsSpan(0, n3);
+        var signs = _signBuf[c].AsSpan(0, rr * n3);
+        for (int r = 0; r < rr; r++) ForceProjection.Signs(_opt.Seed, _drawEpoch, s, r, signs.Slice(r * n3, n3));
+        var x = _x.AsSpan(a0 * _f, n * _f);
+        double rowScale = Math.Sqrt(_forcesWeight / (3.0 * n * rr));
+        if (_jobJacobian)
+            _forceWs[c].PredictProjectedWithJacobian(_jobNet, x, _set.Derivatives![s], _invStd, q, signs, rr, rowScale, _jac.AsSpan(r0 * _p, rr * _p));
+        else
+            _forceWs[c].Predict(_jobNet, x, _set.Derivatives![s], _invStd, q);
+        var fRef = _set.Forces.AsSpan(3 * a0, n3);
+        for (int r = 0; r < rr; r++)
+        {
+            var v = signs.Slice(r * n3, n3);
+            double sum = 0;
+            for (int j = 0; j < n3; j++) sum += v[j] * (_scale * fRef[j] + q[j]);
+            _jobOut[r0 + r] = rowScale * sum;
+        }
+    }
+
     /// <summary>Energy residuals (and Jacobian rows) of job structures lo..hi on thread c: the SIMD rows of <see cref="SimdJacobianBuilder"/>.</summary>
     private void RunChunkEnergies(int c, int lo, int hi)
     {
@@ -686,5 +747,37 @@ internal sealed class LmSession : IDisposable
         SimdJacobianBuilder.Rows(_evals[c], _x, _set.Offsets, _f, rows, _jobNn0, _anchor, _g0, pred,
             _jobJacobian ? _jac.AsSpan(lo * _p, (hi - lo) * _p) : Span<double>.Empty, _p);
         for (int k = 0; k < rows.Length; k++) pred[k] = _y[rows[k]] - pred[k];
+    }
+}
+
+/// <summary>
+/// Rademacher signs of the random force projections (docs/training.md, "Force residuals"): v in {-1, +1}^{3N} from
+/// SplitMix64 keyed by (training seed, epoch, structure index in the training set, projection r) only, so the draws
+/// do not depend on threads or batch order, are the same for an LM step's trial and retries, and change per epoch.
+/// </summary>
+internal static class ForceProjection
+{
+    private const ulong Golden = 0x9E3779B97F4A7C15UL;
+
+    private static ulong Mix(ulong z)
+    {
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        return z ^ (z >> 31);
+    }
+
+    /// <summary>v[k] = +-1 for k = 0 .. v.Length-1: 64 components per SplitMix64 output, bit k % 64.</summary>
+    public static void Signs(int seed, int epoch, int structure, int r, Span<double> v)
+    {
+        ulong h = Mix(0x243F6A8885A308D3UL ^ (uint)seed);
+        h = Mix((h + Golden) ^ (uint)epoch);
+        h = Mix((h + Golden) ^ (uint)structure);
+        h = Mix((h + Golden) ^ (uint)r);
+        ulong bits = 0;
+        for (int k = 0; k < v.Length; k++)
+        {
+            if ((k & 63) == 0) { h += Golden; bits = Mix(h); }
+            v[k] = ((bits >> (k & 63)) & 1) == 0 ? 1.0 : -1.0;
+        }
     }
 }

@@ -13,7 +13,7 @@ namespace AlHpc.Training;
 /// active learning (docs/training.md, "Defaults and why"); <see cref="Aenet"/> is the paper's aenet setting.
 /// The properties marked [JsonIgnore] are not keys of the configuration file: they are set per run
 /// (seed, threads, explicit held-out structures, warm-start handling, a device) or only by <c>alhpc train</c>
-/// (forces weight, isolated-atom anchor).
+/// (isolated-atom anchor).
 /// </summary>
 public sealed record TrainingSettings
 {
@@ -92,6 +92,24 @@ public sealed record TrainingSettings
     /// <summary>Activation of the hidden layers of a fresh network, one of aenet's: linear, tanh, sigmoid, twist (paper), mtanh. The output layer is linear.</summary>
     public string Activation { get; set; } = "twist";
 
+    /// <summary>
+    /// Weight wF of force residuals (default 0: energies only, as the paper). wF &gt; 0 adds 3N rows per
+    /// structure, sqrt(wF/(3N)) S (F_ref - F_NN), so that wF = 1 weighs a structure's mean squared force
+    /// error (eV/A)^2 like its squared per-atom energy error (eV)^2 (both times S^2). Needs a training set
+    /// with forces (TrainingSet.FromClusters(..., withForces: true)); CPU path only (no <see cref="JacobianBuilder"/>).
+    /// See docs/training.md, "Force residuals". Active learning does not label forces yet: its configuration
+    /// refuses a value &gt; 0.
+    /// </summary>
+    public double ForcesWeight { get; set; }
+
+    /// <summary>
+    /// Random force projections R (default 0: the exact 3N force rows per structure). With <see cref="ForcesWeight"/> &gt; 0
+    /// and R &gt; 0 each structure gets R force rows per epoch instead of 3N: row r is sqrt(wF/(3N R)) v_r · S (F_ref - F_NN)
+    /// with Rademacher signs v_r in {-1, +1}^{3N} drawn from (seed, epoch, structure, r), an unbiased estimate of the exact
+    /// force term at a fraction of the cost (docs/training.md, "Force residuals"). Ignored when wF = 0.
+    /// </summary>
+    public int ForceProjections { get; set; }
+
     // ------------------------------------------------------------------ per run, not keys of the configuration file
 
     /// <summary>Seed of the split, the weight initialisation and the batch shuffling (active learning: one per generation).</summary>
@@ -120,14 +138,6 @@ public sealed record TrainingSettings
     /// </summary>
     [JsonIgnore] public bool RefitStartScaling { get; set; }
 
-    /// <summary>
-    /// Weight wF of force residuals (default 0: energies only, as the paper). wF &gt; 0 adds 3N rows per
-    /// structure, sqrt(wF/(3N)) S (F_ref - F_NN), so that wF = 1 weighs a structure's mean squared force
-    /// error (eV/A)^2 like its squared per-atom energy error (eV)^2 (both times S^2). Needs a training set
-    /// with forces (TrainingSet.FromClusters(..., withForces: true)); CPU path only (no <see cref="JacobianBuilder"/>).
-    /// See docs/training.md, "Force residuals".
-    /// </summary>
-    [JsonIgnore] public double ForcesWeight { get; set; }
 
     /// <summary>Anchor the isolated-bead energy (see <see cref="NnModel"/>); a start model keeps its own setting.</summary>
     [JsonIgnore] public bool AnchorIsolatedAtom { get; set; } = true;
@@ -218,6 +228,7 @@ public sealed record TrainingSettings
         if (FirstSelectableEpoch < 0 || FirstSelectableEpoch > Math.Max(1, Epochs)) yield return new(nameof(FirstSelectableEpoch), "must be in 0..epochs");
         if (Threads < 0) yield return new(nameof(Threads), "must be >= 0 (0: all cores)");
         if (!(ForcesWeight >= 0) || !double.IsFinite(ForcesWeight)) yield return new(nameof(ForcesWeight), "must be >= 0 and finite");
+        if (ForceProjections < 0) yield return new(nameof(ForceProjections), "must be >= 0 (0: the exact 3N force rows per structure)");
         if (!double.IsFinite(IsolatedAtomEnergy)) yield return new(nameof(IsolatedAtomEnergy), "must be finite");
         if (!(MuAdjust > 1) || !double.IsFinite(MuAdjust)) yield return new(nameof(MuAdjust), "must be > 1");
         if (!(MuMin > 0) || !(MuMax >= MuMin) || !double.IsFinite(MuMax)) yield return new(nameof(MuMin), "must be > 0 and <= muMax, and muMax finite");

@@ -92,7 +92,8 @@ public class ConventionTests
         // and the train-only settings are the same type's defaults
         var own = new AlHpc.Training.TrainingSettings();
         Assert.Equal(own.Seed, pr.GetValue<int>("--seed"));
-        Assert.Equal(own.ForcesWeight, pr.GetValue<double>("--forces-weight"));
+        Assert.Equal(t.ForcesWeight, pr.GetValue<double>("--forces-weight"));
+        Assert.Equal(t.ForceProjections, pr.GetValue<int>("--force-projections"));
         Assert.Equal(own.IsolatedAtomEnergy, pr.GetValue<double>("--isolated-energy"));
     }
 
@@ -106,6 +107,9 @@ public class ConventionTests
         Assert.Contains("--early-stop must be >= 0 (0: off)", err);
         Assert.Contains("--selection-cap must be >= 0", err);
         Assert.DoesNotContain("selectionErrorCapMeV", err);
+        err = CliHarness.Fails("train", "--data", Seed, "--forces-weight", "0.1", "--force-projections", "-1", "-o", Path.Combine(dir, "m.json"));
+        Assert.Contains("alhpc: --force-projections must be >= 0", err);
+        Assert.DoesNotContain("forceProjections", err);
         Assert.Empty(Directory.GetFiles(dir));
     }
 

@@ -15,7 +15,8 @@ public class TrainingSettingsTests
     {
         Assert.IsType<TrainingSettings>(new ActiveLearningConfig().Training);
         string[] keys = ["epochs", "epochsPerStructure", "earlyStopEpochs", "minEpochs", "batchSize", "smallPoolBatchSize", "mu", "holdoutFraction",
-                         "selectionErrorCapMeV", "stableHoldout", "warmStartMoveOn", "warmStart", "setupFile", "hiddenLayers", "activation"];
+                         "selectionErrorCapMeV", "stableHoldout", "warmStartMoveOn", "warmStart", "setupFile", "hiddenLayers", "activation",
+                         "forcesWeight", "forceProjections"];
         Assert.Equal(keys.Order(), ConfigErrors.KeysOf(typeof(TrainingSettings)).Order());
         var json = System.Text.Json.Nodes.JsonNode.Parse(new ActiveLearningConfig().ToJson())!["training"]!.AsObject();
         Assert.Equal(keys.Order(), json.Select(kv => kv.Key).Order());
