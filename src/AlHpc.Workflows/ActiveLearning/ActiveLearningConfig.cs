@@ -121,7 +121,6 @@ public sealed class ActiveLearningConfig
         // the training section is the trainer's own settings type: its checks, named by key
         foreach (var p in Training.Problems(leastEpochs: 1)) errors.Add($"training.{p}");
         // the loop labels energies only (no reference forces in the pool): force training is for a trainer run alone
-        Check(!(Training.ForcesWeight > 0), "training.forcesWeight must be 0 in active learning: the loop labels energies only (no reference forces to train on)");
 
         foreach (var (name, cycles, frames) in new[] { ("metropolis", Sampling.Metropolis.Cycles, Sampling.Metropolis.Frames), ("nested", Sampling.Nested.Cycles, Sampling.Nested.Frames) })
         {

@@ -853,7 +853,8 @@ public sealed class ActiveLearningRun : IDisposable
         try
         {
             var startCopy = start.CopyAtoms();
-            return (cycles == sampler.Cycles ? sampler.Run(potential, startCopy, every, seed, cancel) : sampler.Run(potential, startCopy, cycles, every, seed, cancel), null);
+            // the sampler's own cycles unless the trial-move budget cut them (sampling.trialMoveBudget)
+            return (cycles >= sampler.Cycles ? sampler.Run(potential, startCopy, every, seed, cancel) : sampler.Run(potential, startCopy, cycles, every, seed, cancel), null);
         }
         catch (OperationCanceledException) { throw; }
         catch (Exception e) { return (null, $"{e.GetType().Name}: {e.Message}"); }

@@ -153,10 +153,17 @@ internal sealed class PairTrainer(double ridge = 1e-2, double priorA = 0.05, dou
     {
         Calls++;
         WarmStarts.Add(warmStart != null);
+        // a committee member's "random initialisation": its prior depends on its seed (a paper-mode run trains with
+        // the same prior as before: its held-out indices are null and only committee members get one)
+        double pA = settings.HoldoutIndices is null ? priorA : priorA + 0.1 * ((seed % 1000) / 1000.0 - 0.5);
         // minimise sum (A s_r - B s_a - E)^2 + ridge ((A - pA)^2 + (B - pB)^2)
-        double m11 = ridge, m12 = 0, m22 = ridge, v1 = ridge * priorA, v2 = -ridge * priorB;
-        foreach (var c in pool)
+        double m11 = ridge, m12 = 0, m22 = ridge, v1 = ridge * pA, v2 = -ridge * priorB;
+        // held-out structures (a committee member's own split) are not fitted, so members differ
+        var held = settings.HoldoutIndices is { } h ? new HashSet<int>(h) : [];
+        for (int i = 0; i < pool.Count; i++)
         {
+            if (held.Contains(i)) continue;
+            var c = pool[i];
             var (r, a) = PairPotential.Basis(c.Positions);
             double e = c.Energy!.Value;
             // unknowns x = (A, -B): E = A r + (-B) a
