@@ -145,6 +145,7 @@ public sealed class ActiveLearningConfig
             Check(Selection.Candidates >= 1, "selection.candidates must be >= 1");
             Check(Selection.MaxLabels >= 1, "selection.maxLabels must be >= 1");
             Check(Selection.Audit >= 0, "selection.audit must be >= 0");
+            Check(Selection.FinalEpochs >= 0 && Selection.FinalEpochs <= TrainingSettings.MaxEpochs, "selection.finalEpochs must be in [0, 10000000] (0: the best member)");
             Check(Selection.ForceToleranceMeVPerA >= 0 && double.IsFinite(Selection.ForceToleranceMeVPerA), "selection.forceToleranceMeVPerA must be >= 0 (0: off)");
             Check(Sampling.Metropolis.Cycles + Sampling.Nested.Cycles >= 1, "sampling: the committee needs at least one sampler with cycles >= 1");
         }
@@ -256,6 +257,18 @@ public sealed class MetropolisSamplingSettings
 
     /// <summary>Structures gathered from the trajectory: evenly spaced, the last frame of each 1/frames of the run.</summary>
     public int Frames { get; set; } = 5;
+
+    /// <summary>Where Metropolis starts: a random pool structure (the paper's) or the end of this iteration's nested run.</summary>
+    public MetropolisStart Start { get; set; } = MetropolisStart.Pool;
+}
+
+/// <summary>Where the Metropolis sampler of an iteration starts.</summary>
+public enum MetropolisStart
+{
+    /// <summary>A random pool structure (the paper's).</summary>
+    Pool,
+    /// <summary>The last frame of this iteration's nested run (its size from the schedule, low energy); the two samplers then run one after the other.</summary>
+    Nested,
 }
 
 public sealed class NestedSamplingSettings
@@ -386,6 +399,15 @@ public sealed class SelectionSettings
     /// (root mean square, clamped to [1, 10]) before comparing with the tolerances; off: the raw spread.
     /// </summary>
     public bool Calibrate { get; set; } = true;
+
+    /// <summary>Committee: share the labels out between the samplers (each sampler's most uncertain candidates get half the slots).</summary>
+    public bool PerSampler { get; set; }
+
+    /// <summary>
+    /// Committee: after the stop, train the final model from the best member on the final pool for up to this many
+    /// epochs (early stop after max(training.earlyStopEpochs, this / 10)); 0: the best member itself.
+    /// </summary>
+    public int FinalEpochs { get; set; }
 }
 
 public sealed class StopSettings

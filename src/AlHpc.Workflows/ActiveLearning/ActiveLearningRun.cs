@@ -688,8 +688,24 @@ public sealed class ActiveLearningRun : IDisposable
         }
         var scores = Enumerable.Range(0, candidates.Count).Select(Score).ToArray();
         rec.MaxScore = candidates.Count > 0 ? Math.Min(1e6, scores.Max()) : double.NaN;
-        var selected = Enumerable.Range(0, candidates.Count).Where(i => scores[i] > 1)
-            .OrderByDescending(i => scores[i]).ThenBy(i => i).Take(sel.MaxLabels).ToList();
+        var uncertain = Enumerable.Range(0, candidates.Count).Where(i => scores[i] > 1).OrderByDescending(i => scores[i]).ThenBy(i => i).ToList();
+        List<int> selected;
+        if (sel.PerSampler)
+        {
+            // each sampler's most uncertain candidates get half the slots (a slot one sampler cannot fill goes to the other),
+            // so the thermal (Metropolis) region is labelled even when nested sampling's far-from-equilibrium frames disagree more
+            var bySource = uncertain.GroupBy(i => candidates[i].GetInfo("source") ?? "").OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.ToList()).ToList();
+            selected = new List<int>();
+            int round = 0;
+            while (selected.Count < sel.MaxLabels && bySource.Any(g => g.Count > round))
+            {
+                foreach (var g in bySource)
+                    if (g.Count > round && selected.Count < sel.MaxLabels) selected.Add(g[round]);
+                round++;
+            }
+            selected = selected.OrderByDescending(i => scores[i]).ThenBy(i => i).ToList();
+        }
+        else selected = uncertain.Take(sel.MaxLabels).ToList();
         var rest = Enumerable.Range(0, candidates.Count).Where(i => !selected.Contains(i)).ToList();
         var rng = new Random(RunSeeds.For(_config.Seed, k, SeedPurpose.Audit));
         var audit = new List<int>();
@@ -811,7 +827,14 @@ public sealed class ActiveLearningRun : IDisposable
             int cycles = sc.CyclesFor(sc.Nested.Cycles, nestedFrames, nestedStart.Count);
             (nested, nestedError) = RunSampler(_parts.Nested, guarded, nestedStart, cycles, Math.Min(nestedFrames, cycles), RunSeeds.For(_config.Seed, k, SeedPurpose.Nested), cancel);
         }
-        if (sc.Parallel) Parallel.Invoke(new ParallelOptions { CancellationToken = cancel }, RunMetro, RunNested);
+        if (sc.Metropolis.Start == MetropolisStart.Nested && nestedStart is not null)
+        {
+            // Metropolis from where this iteration's nested run ended (low energy, the scheduled size); one after the other
+            RunNested();
+            if (nested?.Frames is { Count: > 0 } nf) metroStart = nf[^1];
+            RunMetro();
+        }
+        else if (sc.Parallel) Parallel.Invoke(new ParallelOptions { CancellationToken = cancel }, RunMetro, RunNested);
         else { RunMetro(); RunNested(); }
         cancel.ThrowIfCancellationRequested();
 
@@ -916,6 +939,20 @@ public sealed class ActiveLearningRun : IDisposable
             // as cheap to use as the paper's)
             final = _latestMembers.MinBy(m => PoolMae(m.Potential))!;
             Say($"final model: committee member {_latestMembers.IndexOf(final)} of generation {_state.Iteration} (lowest pool MAE)");
+            if (_config.Selection.FinalEpochs > 0)
+            {
+                var t = _config.Training;
+                int k = _state.Iteration + 1;
+                var s = t with
+                {
+                    Epochs = _config.Selection.FinalEpochs,
+                    EarlyStopEpochs = Math.Max(t.EarlyStopEpochs, _config.Selection.FinalEpochs / 10),
+                    SelectionErrorCapMeV = t.EffectiveSelectionCapMeV(_config.Selection.ToleranceMeV),
+                    HoldoutIndices = StableHoldout(_pool.Count, t.HoldoutFraction, _config.Seed),
+                };
+                Say($"training the final model on the final pool ({s.Epochs} epochs at most, from that member)");
+                final = _parts.Trainer.Train(_pool, final, s, RunSeeds.For(_config.Seed, k, SeedPurpose.FinalTraining), cancel).Model;
+            }
         }
         else if (_latest != null && _state.ConsecutiveNoAdd > 0)
         {

@@ -227,4 +227,34 @@ public class CommitteeTests
         foreach (var key in new[] { "selection.members", "selection.maxLabels", "selection.forceToleranceMeVPerA", "sampling.nested.startSizes", "sampling.trialMoveBudget" })
             Assert.Contains(key, e.Message);
     }
+
+    [Fact]
+    public void PerSamplerSelectionShareOutTheLabelsMetropolisFromTheNestedEndAndAFinalTraining()
+    {
+        var c = CommitteeConfig(seed: 21);
+        c.Selection.ToleranceMeV = 0.0005; // everything is uncertain: the slots decide
+        c.Selection.MaxLabels = 4;
+        c.Selection.PerSampler = true;
+        c.Selection.FinalEpochs = 50;
+        c.Sampling.Metropolis.Start = MetropolisStart.Nested;
+        c.Sampling.Nested.StartSizes = [7, 9];
+        c.Stop.MaxIterations = 4;
+        var dir = TestPaths.NewTempDir();
+        var trainer = new PairTrainer();
+        var s = ActiveLearningRun.Create(dir, c, FakeSetup.Parts(trainer: trainer), FakeSetup.SeedPool()).Run();
+        Assert.True(s.Finished);
+        var pool = ExtXyz.Read(Path.Combine(dir, "pool.extxyz")).ToList();
+        var log = RunState.Load(Path.Combine(dir, "state.json")).Log;
+        for (int k = 1; k <= log.Count; k++)
+        {
+            var picked = pool.Where(p => p.GetInfo("iteration") == k.ToString(CultureInfo.InvariantCulture) && p.GetInfo("picked") == "committee").ToList();
+            Assert.Equal(4, picked.Count);
+            Assert.Equal(2, picked.Count(p => p.GetInfo("source") == "metropolis"));
+            Assert.Equal(2, picked.Count(p => p.GetInfo("source") == "nested"));
+            // Metropolis started where nested ended: the same (scheduled) size
+            Assert.All(picked, p => Assert.Equal(log[k - 1].StartMolecules, p.Count));
+        }
+        // members of every generation plus the final training
+        Assert.Equal(log.Count * c.Selection.Members + 1, trainer.Calls);
+    }
 }
