@@ -269,6 +269,8 @@ public enum MetropolisStart
     Pool,
     /// <summary>The last frame of this iteration's nested run (its size from the schedule, low energy); the two samplers then run one after the other.</summary>
     Nested,
+    /// <summary>A compact, ice-like fragment (a diamond lattice with 2.75 A bonds) of the size the schedule drew for the iteration.</summary>
+    Compact,
 }
 
 public sealed class NestedSamplingSettings

@@ -586,18 +586,23 @@ public sealed class ActiveLearningRun : IDisposable
         for (int i = _pool.Count - added; i < _pool.Count; i++) _pool[i] = frames[i];
     }
 
-    private TrainingOutcome Train(int generation, int seed, CancellationToken cancel)
+    /// <summary>This generation's training settings: the configuration's, with the epoch schedule and the selection cap filled in.</summary>
+    private TrainingSettings GenerationSettings()
     {
-        // this generation's settings: the configuration's, with the schedule and the run's choices filled in
         var t = _config.Training;
-        var s = t with
+        return t with
         {
             Epochs = t.EpochsPerStructure > 0
                 ? (int)Math.Clamp(Math.Ceiling(t.EpochsPerStructure * _pool.Count), Math.Min(t.MinEpochs, t.Epochs), t.Epochs)
                 : t.Epochs,
             SelectionErrorCapMeV = t.EffectiveSelectionCapMeV(_config.Selection.ToleranceMeV),
-            HoldoutIndices = t.StableHoldout ? StableHoldout(_pool.Count, t.HoldoutFraction, _config.Seed) : null,
         };
+    }
+
+    private TrainingOutcome Train(int generation, int seed, CancellationToken cancel)
+    {
+        var t = _config.Training;
+        var s = GenerationSettings() with { HoldoutIndices = t.StableHoldout ? StableHoldout(_pool.Count, t.HoldoutFraction, _config.Seed) : null };
         var warm = t.WarmStart ? _latest : null;
         return _parts.Trainer.Train(_pool, warm, s, seed, cancel);
     }
@@ -609,13 +614,7 @@ public sealed class ActiveLearningRun : IDisposable
     private IReadOnlyList<TrainingOutcome> TrainCommittee(int k, CancellationToken cancel)
     {
         var t = _config.Training;
-        var s = t with
-        {
-            Epochs = t.EpochsPerStructure > 0
-                ? (int)Math.Clamp(Math.Ceiling(t.EpochsPerStructure * _pool.Count), Math.Min(t.MinEpochs, t.Epochs), t.Epochs)
-                : t.Epochs,
-            SelectionErrorCapMeV = t.EffectiveSelectionCapMeV(_config.Selection.ToleranceMeV),
-        };
+        var s = GenerationSettings();
         int m = _config.Selection.Members;
         var seeds = Enumerable.Range(0, m).Select(j => RunSeeds.For(_config.Seed, k * 64 + j, SeedPurpose.CommitteeMember)).ToArray();
         // each member keeps its own held-out split in every generation (a stable split drawn from the master seed and
@@ -811,6 +810,18 @@ public sealed class ActiveLearningRun : IDisposable
                 }
             }
             nestedStart ??= nestedPoolPick;
+        }
+
+        if (sc.Metropolis.Start == MetropolisStart.Compact)
+        {
+            int size = sc.Nested.StartSizeFor(_config.Seed, k);
+            rec.StartMolecules = size;
+            try { metroStart = _parts.Starts.CompactCluster(size, RunSeeds.For(_config.Seed, k, SeedPurpose.MetropolisStart)); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Say($"iteration {k}: compact start cluster failed ({e.Message}); Metropolis starts from a pool structure");
+                problems++;
+            }
         }
 
         SamplerTrajectory? metro = null, nested = null;

@@ -242,6 +242,9 @@ public static class DefaultComponents
     public sealed class RandomStarts : IStartStructureFactory
     {
         public Cluster RandomCluster(int molecules, int seed) => new(ClusterBuilder.RandomConnected(molecules, (ulong)seed));
+
+        /// <summary>A compact fragment of a diamond lattice with 2.75 A bonds (the ice-like motif of ML-BOP water), as the test sets' compact starts.</summary>
+        public Cluster CompactCluster(int molecules, int seed) => new(TestSets.TestSetGenerator.CompactStart(molecules, (ulong)seed));
     }
 
     // ------------------------------------------------------------------ monitoring set

@@ -99,6 +99,10 @@ public interface IStartStructureFactory
 {
     /// <summary>A random connected cluster of <paramref name="molecules"/> beads (A).</summary>
     Cluster RandomCluster(int molecules, int seed);
+
+    /// <summary>A compact, low-energy cluster of <paramref name="molecules"/> beads (A) for Metropolis starts
+    /// (sampling.metropolis.start = "compact"); the default is <see cref="RandomCluster"/>.</summary>
+    Cluster CompactCluster(int molecules, int seed) => RandomCluster(molecules, seed);
 }
 
 /// <summary>Energy and force errors of a model on the monitoring set.</summary>

@@ -15,6 +15,7 @@ public enum SeedPurpose
     Audit = 10,
     /// <summary>Committee member j of generation k: iteration = k * 64 + j.</summary>
     CommitteeMember = 11,
+    MetropolisStart = 12,
 }
 
 /// <summary>
