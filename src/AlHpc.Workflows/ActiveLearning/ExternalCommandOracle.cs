@@ -194,7 +194,7 @@ internal sealed class ExternalCommandOracle : IBatchOracle
             if (!double.IsFinite(e)) throw new OracleException($"frame {i} has a non-finite energy ({e})");
             if (forces)
             {
-                if (f.Forces is null) throw new OracleException($"frame {i} has no forces (forces were asked for)");
+                if (f.Forces is null) throw new OracleException($"frame {i} has no forces (forces were asked for: the run trains on them, training.forcesWeight > 0; set it to 0 for an energy-only code)");
                 foreach (var v in f.Forces) if (!double.IsFinite(v)) throw new OracleException($"frame {i} has a non-finite force");
             }
             labels[i] = new OracleLabel(e, forces ? f.Forces : null);

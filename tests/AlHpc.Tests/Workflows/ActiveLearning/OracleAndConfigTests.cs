@@ -112,6 +112,7 @@ public class ExternalCommandOracleTests
     {
         var e = Failing("sed 's/pbc=/energy=-1 pbc=/' \"$1\" > \"$2\"", forces: true);
         Assert.Contains("no forces", e.Message);
+        Assert.Contains("training.forcesWeight", e.Message); // what to change for an energy-only code
     }
 
     [Fact]
@@ -168,6 +169,19 @@ public class ActiveLearningConfigTests
         var back = ActiveLearningConfig.Load(path);
         Assert.Equal(c.ToJson(), back.ToJson());
         Assert.Contains("\"perCluster\"", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void TheCommitteeConfigurationOfTheRepositoryLoadsAndIsTheMeasuredOne()
+    {
+        var c = ActiveLearningConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "committee.json"));
+        Assert.Equal(SelectionStrategy.Committee, c.Selection.Strategy);
+        Assert.True(c.Training.ForcesWeight > 0 && c.Training.ForceProjections > 0, "the committee configuration trains on forces, cheaply");
+        // at most 700 oracle calls by construction: the seed plus maxLabels + audit per iteration
+        Assert.True(1 + c.Stop.MaxIterations * (c.Selection.MaxLabels + c.Selection.Audit) <= 700);
+        // the paper's mode stays the default
+        Assert.Equal(SelectionStrategy.All, new ActiveLearningConfig().Selection.Strategy);
+        Assert.Equal(0, new ActiveLearningConfig().Training.ForcesWeight);
     }
 
     [Fact]
