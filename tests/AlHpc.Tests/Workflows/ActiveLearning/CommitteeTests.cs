@@ -257,4 +257,44 @@ public class CommitteeTests
         // members of every generation plus the final training
         Assert.Equal(log.Count * c.Selection.Members + 1, trainer.Calls);
     }
+
+    [Fact]
+    public void CompactMetropolisStartsHaveTheScheduledSizeAndAreValidClusters()
+    {
+        // the real factory: a compact, connected, overlap-free fragment of the asked size
+        var starts = new DefaultComponents.RandomStarts();
+        foreach (var n in new[] { 1, 8, 50, 128 })
+        {
+            var c = starts.CompactCluster(n, 7);
+            Assert.Equal(n, c.Count);
+            Assert.Null(ActiveLearningRun.Invalid(c, new SamplingSettings()));
+        }
+        // the loop asks the factory for the iteration's scheduled size
+        var cfg = CommitteeConfig(seed: 4);
+        cfg.Sampling.Metropolis.Start = MetropolisStart.Compact;
+        cfg.Sampling.Nested.StartSizes = [5, 11];
+        cfg.Stop.MaxIterations = 3;
+        var counting = new CountingStarts();
+        var parts = FakeSetup.Parts();
+        var dir = TestPaths.NewTempDir();
+        ActiveLearningRun.Create(dir, cfg, new ActiveLearningComponents
+        {
+            Oracle = parts.Oracle, Trainer = parts.Trainer, Metropolis = parts.Metropolis, Nested = parts.Nested, Starts = counting,
+        }, FakeSetup.SeedPool()).Run();
+        var log = RunState.Load(Path.Combine(dir, "state.json")).Log;
+        Assert.Equal(log.Select(r => r.StartMolecules), counting.CompactSizes);
+        var pool = ExtXyz.Read(Path.Combine(dir, "pool.extxyz")).ToList();
+        Assert.All(pool.Where(p => p.GetInfo("source") == "metropolis"), p => Assert.Contains(p.Count, new[] { 5, 11 }));
+    }
+
+    private sealed class CountingStarts : IStartStructureFactory
+    {
+        public List<int> CompactSizes { get; } = new();
+        public Cluster RandomCluster(int molecules, int seed) => new LatticeStarts().RandomCluster(molecules, seed);
+        public Cluster CompactCluster(int molecules, int seed)
+        {
+            CompactSizes.Add(molecules);
+            return new LatticeStarts().RandomCluster(molecules, seed + 1);
+        }
+    }
 }
