@@ -798,29 +798,24 @@ public sealed class ActiveLearningRun : IDisposable
         int nestedFrames = IsCommittee ? _config.Selection.Candidates : sc.Nested.Frames;
         if (sc.Nested.Cycles > 0 && nestedFrames > 0)
         {
-            if (sc.Nested.RandomStart)
-            {
-                int size = sc.Nested.StartSizeFor(_config.Seed, k);
-                rec.StartMolecules = size;
-                try { nestedStart = _parts.Starts.RandomCluster(size, RunSeeds.For(_config.Seed, k, SeedPurpose.NestedStart)); }
-                catch (Exception e) when (e is not OperationCanceledException)
-                {
-                    Say($"iteration {k}: random start cluster failed ({e.Message}); nested sampling starts from a pool structure");
-                    problems++;
-                }
-            }
+            if (sc.Nested.RandomStart) nestedStart = ScheduledStart(_parts.Starts.RandomCluster, SeedPurpose.NestedStart, "random", "nested sampling");
             nestedStart ??= nestedPoolPick;
         }
 
         if (sc.Metropolis.Start == MetropolisStart.Compact)
+            metroStart = ScheduledStart(_parts.Starts.CompactCluster, SeedPurpose.MetropolisStart, "compact", "Metropolis") ?? metroStart;
+
+        // a start structure of the iteration's scheduled size, or null (said and counted) when the factory fails
+        Cluster? ScheduledStart(Func<int, int, Cluster> make, SeedPurpose purpose, string kind, string sampler)
         {
             int size = sc.Nested.StartSizeFor(_config.Seed, k);
             rec.StartMolecules = size;
-            try { metroStart = _parts.Starts.CompactCluster(size, RunSeeds.For(_config.Seed, k, SeedPurpose.MetropolisStart)); }
+            try { return make(size, RunSeeds.For(_config.Seed, k, purpose)); }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                Say($"iteration {k}: compact start cluster failed ({e.Message}); Metropolis starts from a pool structure");
+                Say($"iteration {k}: {kind} start cluster failed ({e.Message}); {sampler} starts from a pool structure");
                 problems++;
+                return null;
             }
         }
 
