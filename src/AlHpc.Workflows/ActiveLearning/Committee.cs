@@ -146,9 +146,7 @@ internal sealed class CommitteeScorer(IReadOnlyList<IPotential> members)
                 m /= k;
                 for (int j = 0; j < k; j++) s += (_f[j * n3 + i] - m) * (_f[j * n3 + i] - m);
             }
-            double std = Math.Sqrt(s / (k - 1));
-            if (!(std <= maxF)) maxF = double.IsNaN(std) ? double.NaN : std;
-            if (double.IsNaN(maxF)) break;
+            maxF = Math.Max(maxF, Math.Sqrt(s / (k - 1))); // NaN (a member failed) stays NaN
         }
         return new CommitteeVerdict(mean, stdE, maxF);
     }

@@ -34,11 +34,6 @@ internal static class RunSeeds
         return (int)(x & 0x7FFFFFFF);
     }
 
-    private static ulong Mix(ulong z)
-    {
-        z += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
-    }
+    /// <summary>One SplitMix64 step from state z (the Monte Carlo generator's, <see cref="MonteCarlo.McRandom.SplitMix64"/>).</summary>
+    private static ulong Mix(ulong z) => MonteCarlo.McRandom.SplitMix64(ref z);
 }

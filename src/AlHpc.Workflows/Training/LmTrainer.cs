@@ -759,11 +759,11 @@ internal static class ForceProjection
 {
     private const ulong Golden = 0x9E3779B97F4A7C15UL;
 
+    /// <summary>The SplitMix64 finaliser of z: the Monte Carlo generator's step (<see cref="MonteCarlo.McRandom.SplitMix64"/>) from state z - golden.</summary>
     private static ulong Mix(ulong z)
     {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        return z ^ (z >> 31);
+        ulong state = z - Golden;
+        return MonteCarlo.McRandom.SplitMix64(ref state);
     }
 
     /// <summary>v[k] = +-1 for k = 0 .. v.Length-1: 64 components per SplitMix64 output, bit k % 64.</summary>
